@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { loadConfig, redactConfig } from '../config';
+
+/**
+ * One registration function per domain, each in its own file (`capsule-commands.ts`,
+ * `persona-commands.ts`, `constitution-commands.ts`, ...). Add new groups here.
+ */
+export function registerCommands(program: Command): void {
+  program
+    .command('config')
+    .description('print the effective configuration with secrets redacted')
+    .action(() => {
+      process.stdout.write(`${JSON.stringify(redactConfig(loadConfig()), null, 2)}\n`);
+    });
+}

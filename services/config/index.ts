@@ -1,0 +1,3 @@
+export { loadConfig, redactConfig, redactUrl } from './load-config';
+export type { Config } from './load-config';
+export { ConfigError } from './errors';

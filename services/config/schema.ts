@@ -1,0 +1,111 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable SomaGent reads, in one schema. Defaults describe a developer's
+ * machine: everything on 127.0.0.1, embedded services started on demand.
+ *
+ * Secrets are listed in {@link SECRET_VARIABLES}; they are redacted whenever config is printed and
+ * their values never appear in validation errors.
+ */
+const url = (protocols: string[], example: string) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (value) => {
+        try {
+          return protocols.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      { message: `expected a ${protocols.map((p) => `${p}//`).join(' or ')} URL, e.g. ${example}` },
+    );
+
+const hostPort = z
+  .string()
+  .trim()
+  .regex(/^[^\s:/]+:\d{1,5}$/, { message: 'expected host:port, e.g. 127.0.0.1:7233' });
+
+const port = z.coerce
+  .number({ message: 'expected a TCP port number' })
+  .int({ message: 'expected a whole number' })
+  .min(0, { message: 'expected a port from 0 to 65535 (0 picks a free one)' })
+  .max(65535, { message: 'expected a port from 0 to 65535 (0 picks a free one)' });
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const optionalSecret = z.string().trim().min(1, { message: 'must not be empty when set' }).optional();
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Where embedded services keep their files (git-ignored). */
+  SOMAGENT_DATA_DIR: z.string().trim().min(1).default('.data'),
+  /** Start an embedded Postgres / Redis / devserver when the configured one is unreachable. */
+  SOMAGENT_EMBEDDED: bool.default(true),
+
+  TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('somagent'),
+
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/somagent').default(
+    'postgres://postgres@127.0.0.1:5432/somagent',
+  ),
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+
+  REDIS_URL: url(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').default('redis://127.0.0.1:6379'),
+  /** Prefix for every Redis key this deployment writes, so several can share one Redis. */
+  REDIS_KEY_PREFIX: z.string().default('somagent:'),
+
+  /** Comma-separated bootstrap brokers. */
+  KAFKA_BROKERS: z
+    .string()
+    .trim()
+    .default('127.0.0.1:9092')
+    .transform((value) => value.split(',').map((b) => b.trim()))
+    .pipe(z.array(hostPort).min(1, { message: 'expected at least one broker, e.g. 127.0.0.1:9092' })),
+  KAFKA_CLIENT_ID: z.string().trim().min(1).default('somagent'),
+  /** Idempotent producer; production brokers support it, librdkafka's mock cluster does not. */
+  KAFKA_IDEMPOTENT: bool.default(false),
+
+  OPENAI_API_KEY: optionalSecret,
+  OPENAI_BASE_URL: url(['http:', 'https:'], 'https://api.openai.com/v1').optional(),
+  ANTHROPIC_API_KEY: optionalSecret,
+  ANTHROPIC_BASE_URL: url(['http:', 'https:'], 'https://api.anthropic.com').optional(),
+  /** Any OpenAI-compatible server: Ollama, vLLM, LM Studio. */
+  LOCAL_SLM_BASE_URL: url(['http:', 'https:'], 'http://127.0.0.1:11434/v1').optional(),
+  LOCAL_SLM_API_KEY: optionalSecret,
+
+  DEVSERVER_PORT: port.default(7233),
+  CONSTITUTION_PORT: port.default(8088),
+  GATEWAY_PORT: port.default(50051),
+  METRICS_PORT: port.default(9464),
+
+  /** JWKS (JSON text or a file path) holding the keys that sign admin JWTs and constitutions. */
+  AUTH_JWKS: z.string().trim().min(1).optional(),
+  /** Expected `iss` and `aud` of admin JWTs. */
+  AUTH_ISSUER: z.string().trim().min(1).default('somagent'),
+  AUTH_AUDIENCE: z.string().trim().min(1).default('somagent'),
+});
+
+export type Env = z.input<typeof envSchema>;
+export type Config = z.output<typeof envSchema>;
+
+/** Variables whose values are credentials, or URLs that may carry one. */
+export const SECRET_VARIABLES = [
+  'OPENAI_API_KEY',
+  'ANTHROPIC_API_KEY',
+  'LOCAL_SLM_API_KEY',
+] as const satisfies readonly (keyof Config)[];
+
+/** URLs whose userinfo part (user:password@) is a credential. */
+export const URL_VARIABLES = [
+  'DATABASE_URL',
+  'REDIS_URL',
+  'OPENAI_BASE_URL',
+  'ANTHROPIC_BASE_URL',
+  'LOCAL_SLM_BASE_URL',
+] as const satisfies readonly (keyof Config)[];

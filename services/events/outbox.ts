@@ -1,0 +1,32 @@
+import type { ClientBase } from 'pg';
+import { createEvent, type EventEnvelope, type NewEvent } from './envelope';
+import { type Topic, topicForType } from './topics';
+
+export interface AppendOptions {
+  /** @default topicForType(event.type) */
+  topic?: Topic;
+  /** Kafka key; events with one key keep their order. @default event.subject */
+  key?: string;
+}
+
+/**
+ * Writes an event to the transactional outbox using the caller's client, so it commits or rolls
+ * back together with the change it describes. The caller owns BEGIN/COMMIT. The relay publishes
+ * committed rows to Kafka; an event that never commits is never published.
+ *
+ * @returns the validated envelope as stored.
+ */
+export async function appendToOutbox(
+  client: ClientBase,
+  event: NewEvent | EventEnvelope,
+  { topic, key }: AppendOptions = {},
+): Promise<EventEnvelope> {
+  const envelope = createEvent(event);
+  await client.query('INSERT INTO outbox (id, topic, key, envelope) VALUES ($1, $2, $3, $4)', [
+    envelope.id,
+    topic ?? topicForType(envelope.type),
+    key ?? envelope.subject,
+    JSON.stringify(envelope),
+  ]);
+  return envelope;
+}

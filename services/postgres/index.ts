@@ -1,0 +1,3 @@
+export { createPool, SCHEMA, type CreatePoolOptions } from './pool';
+export { migrate, MIGRATIONS_DIR, type MigrateOptions } from './migrate';
+export { withTransaction } from './transaction';
