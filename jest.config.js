@@ -6,6 +6,7 @@ const transform = { '^.+\\.tsx?$': ['@swc/jest'] };
 /** @type {import('jest').Config} */
 module.exports = {
   transform,
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   projects: [
