@@ -99,7 +99,6 @@ export function createConstitutionService(deps: ConstitutionServiceDeps): Fastif
   const app = Fastify({
     loggerInstance: serviceLogger,
     bodyLimit: deps.bodyLimitBytes ?? 1_048_576, // 1 MiB
-    disableRequestLogging: true,
   });
 
   app.addHook('onResponse', async (request, reply) => {
