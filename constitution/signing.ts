@@ -81,6 +81,13 @@ export interface VerifyOptions {
   now?: Date;
   /** Allowed clock skew for `iat`. @default 60 s */
   clockToleranceSeconds?: number;
+  /**
+   * Skip the expiry check. Only for re-loading a version that was already accepted when it was
+   * published (hot reload from the store or the `constitution.updated` event), so that the
+   * version in force does not stop working the day its signature expires. Never for publishing.
+   * @default false
+   */
+  acceptExpired?: boolean;
 }
 
 /** A constitution whose signature, expiry, version and content all check out. */
@@ -153,7 +160,7 @@ export async function verifyConstitution(
   if (typeof exp !== 'number' || typeof iat !== 'number') {
     throw new ConstitutionSignatureError('malformed', 'protected header must carry numeric iat and exp');
   }
-  if (nowSeconds >= exp) {
+  if (nowSeconds >= exp && !options.acceptExpired) {
     throw new ConstitutionSignatureError(
       'expired',
       `signature expired at ${new Date(exp * 1000).toISOString()}`,

@@ -33,6 +33,8 @@ export interface WhatIfReport {
   examined: number;
   /** Rows that could not be replayed (no or invalid descriptor), by reason. */
   skipped: Record<string, number>;
+  /** The first few skipped rows with the field that made them unusable. */
+  skippedExamples: { eventId: string; reason: string }[];
   unchanged: number;
   flipped: number;
   /** Count per transition, e.g. `allow->deny`. */
@@ -65,12 +67,18 @@ export interface WhatIfOptions {
   batchSize?: number;
 }
 
+/** Skipped rows listed by id in a report (the count covers all of them). */
+const MAX_SKIPPED_EXAMPLES = 10;
+
 /** The parts of a stored `gate.decision` payload that what-if needs. */
 const recordedSchema = z.object({
   decision: z.enum(['allow', 'review', 'deny']),
   score: z.number().optional(),
   contributions: z.array(z.object({ feature: z.string(), product: z.number() })).optional(),
-  rulesFired: z.array(z.object({ id: z.string() })).optional(),
+  // Producers may record fired rules as objects or as bare ids; what-if only needs the ids.
+  rulesFired: z
+    .array(z.union([z.string().transform((id) => ({ id })), z.object({ id: z.string() })]))
+    .optional(),
   constitutionHash: z.string().optional(),
   descriptor: z.unknown(),
 });
@@ -105,6 +113,7 @@ export async function runWhatIf({
     window: { since: since.toISOString(), until: until.toISOString(), tenant: tenant ?? null },
     examined: 0,
     skipped: {},
+    skippedExamples: [],
     unchanged: 0,
     flipped: 0,
     transitions: {},
@@ -116,6 +125,22 @@ export async function runWhatIf({
   };
   const bump = (counts: Record<string, number>, key: string) => {
     counts[key] = (counts[key] ?? 0) + 1;
+  };
+
+  const skip = (
+    eventId: string,
+    kind: string,
+    issue?: { path: PropertyKey[]; message: string },
+    prefix?: string,
+  ) => {
+    bump(report.skipped, kind);
+    if (report.skippedExamples.length < MAX_SKIPPED_EXAMPLES) {
+      const where = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join('.');
+      report.skippedExamples.push({
+        eventId,
+        reason: `${kind}: ${where || '(data)'}: ${issue?.message ?? 'unusable'}`,
+      });
+    }
   };
 
   let cursor: { time: string; id: string } | null = null;
@@ -140,12 +165,12 @@ export async function runWhatIf({
       }
       const recorded = recordedSchema.safeParse(row.data);
       if (!recorded.success) {
-        bump(report.skipped, 'invalid decision payload');
+        skip(row.id, 'invalid decision payload', recorded.error.issues[0]);
         continue;
       }
       const descriptor = actionDescriptorSchema.safeParse(recorded.data.descriptor);
       if (!descriptor.success) {
-        bump(report.skipped, 'invalid descriptor');
+        skip(row.id, 'invalid descriptor', descriptor.error.issues[0], 'descriptor');
         continue;
       }
       report.examined += 1;

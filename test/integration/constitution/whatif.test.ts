@@ -87,6 +87,12 @@ describe('runWhatIf', () => {
       limitReached: false,
     });
     expect(report.skipped).toEqual({ 'invalid descriptor': 1 });
+    expect(report.skippedExamples).toEqual([
+      {
+        eventId: expect.any(String),
+        reason: expect.stringMatching(/^invalid descriptor: descriptor\.\w+: /),
+      },
+    ]);
     expect(report.transitions).toEqual({ 'allow->review': 5, 'review->deny': 1 });
     // Toward the stricter result moved risk (0.5 → 0.4) and writes (0.3 → 0.2); trust rose.
     expect(report.byFeature).toEqual({ risk: 6, writes: 6 });
@@ -94,6 +100,28 @@ describe('runWhatIf', () => {
     expect(report.flips.map((f) => f.time)).toEqual([...report.flips.map((f) => f.time)].sort());
     expect(report.flips.every((f) => f.tenant === tenant)).toBe(true);
     expect(report.flips[0]!.recordedConstitutionHash).toBe(current.hash);
+  });
+
+  it('accepts fired rules recorded as bare ids', async () => {
+    const tenant = `t-${randomUUID()}`;
+    const x = descriptor({ tenant, tool: { id: 'db.prod', risk: 'low', category: 'db' } });
+    await pool.query(
+      `INSERT INTO audit_events (id, type, source, tenant, subject, time, decision, data)
+       VALUES ($1, 'gate.decision', 'test', $2, 'wf', now(), 'deny', $3)`,
+      [randomUUID(), tenant, JSON.stringify({ decision: 'deny', rulesFired: ['no-prod-db'], descriptor: x })],
+    );
+    const lenient = validateConstitution(simpleConstitution({ version: 2, rules: [] }));
+    const report = await runWhatIf({
+      pool,
+      candidate: lenient,
+      since: new Date(Date.now() - 60_000),
+      tenant,
+    });
+    expect(report).toMatchObject({
+      examined: 1,
+      transitions: { 'deny->allow': 1 },
+      byRule: { '-no-prod-db': 1 },
+    });
   });
 
   it('stops at the limit and truncates the flip list but keeps counting', async () => {
