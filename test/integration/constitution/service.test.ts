@@ -346,3 +346,24 @@ describe('operations', () => {
     expect((await http('GET', '/health')).body).toEqual({ status: 'ok', currentVersion: 2 });
   });
 });
+
+describe('concurrent publishes', () => {
+  it('let exactly one of two racing publishes of the same version win', async () => {
+    const token = await admin.token();
+    const [a, b] = await Promise.all([
+      signConstitution(v(3), { privateJwk: signer.privateJwk }),
+      signConstitution(v(3, { label: '3.0.1' }), { privateJwk: signer.privateJwk }),
+    ]);
+    const results = await Promise.all([
+      http('POST', '/v1/constitution/versions', { body: { jws: a }, token }),
+      http('POST', '/v1/constitution/versions', { body: { jws: b }, token }),
+    ]);
+    expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
+    const events = await pool.query(
+      `SELECT count(*)::int AS n FROM outbox WHERE envelope->>'type' = 'constitution.updated' AND (envelope->'data'->>'version')::int = 3`,
+    );
+    expect(events.rows[0].n).toBe(1);
+    const winner = results.find((r) => r.status === 201)!;
+    expect((await http('GET', '/v1/constitution')).body.label).toBe(winner.body.label);
+  });
+});
