@@ -20,7 +20,7 @@ import { DEV_KEY_NAME } from '../constitution/bootstrap';
 import { readConstitutionFile, readDataFile } from '../constitution/files';
 import { defaultKeyDir, keyPaths, readKeyPair, writeKeyPair } from '../constitution/key-files';
 import { actionInputSchema, parseRequest } from '../constitution/requests';
-import { parseSince } from '../constitution/time-window';
+import { parseDuration, parseSince } from '../constitution/time-window';
 import { runWhatIf, type WhatIfReport } from '../constitution/whatif';
 import { createPool } from '../postgres';
 
@@ -64,7 +64,7 @@ export function registerConstitutionCommands(program: Command): void {
       const key = await readKeyPair(
         opts.key ?? keyPaths(defaultKeyDir(loadConfig().SOMAGENT_DATA_DIR), DEV_KEY_NAME).privateKey,
       );
-      const lifetimeSeconds = Math.round((Date.now() - parseSince(opts.lifetime).getTime()) / 1000);
+      const lifetimeSeconds = Math.round(parseDuration(opts.lifetime) / 1000);
       const jws = await signConstitution(compiled.document, { privateJwk: key.privateJwk, lifetimeSeconds });
       if (opts.out) {
         await writeFile(opts.out, `${jws}\n`);

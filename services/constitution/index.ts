@@ -13,5 +13,5 @@ export {
 } from './store';
 export { createConstitutionMetrics, type ConstitutionMetrics } from './metrics';
 export { runWhatIf, type WhatIfFlip, type WhatIfOptions, type WhatIfReport } from './whatif';
-export { parseSince } from './time-window';
+export { parseDuration, parseSince } from './time-window';
 export { RequestValidationError, VersionConflictError } from './errors';

@@ -2,6 +2,17 @@
 const UNIT_MS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /**
+ * Length of `30m` / `12h` / `7d` / `2w` in milliseconds.
+ *
+ * @throws {RangeError} naming the accepted forms.
+ */
+export function parseDuration(value: string): number {
+  const match = /^(\d+)\s*([mhdw])$/.exec(value.trim());
+  if (!match) throw new RangeError(`expected a duration such as 30m, 12h, 7d or 2w, got "${value}"`);
+  return Number(match[1]) * UNIT_MS[match[2]!]!;
+}
+
+/**
  * Turns `7d` / `12h` / `30m` / `2w` (relative to `now`) or an ISO-8601 timestamp into a Date.
  *
  * @throws {RangeError} naming the accepted forms.

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { JwksConfigError, loadJwks, mergeJwks } from '../../../services/auth';
-import { parseSince } from '../../../services/constitution';
+import { parseDuration, parseSince } from '../../../services/constitution';
 
 describe('parseSince', () => {
   const now = new Date('2026-01-15T12:00:00Z');
@@ -15,6 +15,14 @@ describe('parseSince', () => {
   });
   it('names the accepted forms for anything else', () => {
     expect(() => parseSince('yesterday', now)).toThrow(/30m, 12h, 7d, 2w or an ISO-8601/);
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads m/h/d/w and rejects anything else', () => {
+    expect(parseDuration('90m')).toBe(5_400_000);
+    expect(parseDuration('1w')).toBe(604_800_000);
+    expect(() => parseDuration('2026-01-01')).toThrow(/30m, 12h, 7d or 2w/);
   });
 });
 
