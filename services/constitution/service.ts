@@ -1,4 +1,9 @@
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify';
 import type { Pool } from 'pg';
 import {
   buildActionDescriptor,
@@ -25,6 +30,9 @@ import {
 import { type ConstitutionStore, createConstitutionStore, type StoredVersion } from './store';
 import { parseSince } from './time-window';
 import { runWhatIf } from './whatif';
+
+/** Routes whose individual requests are not logged. */
+const QUIET_ROUTES = new Set(['/v1/evaluate', '/health', '/metrics']);
 
 /** Capability that publishes a new version. */
 export const PUBLISH_SCOPE = 'constitution:publish';
@@ -99,6 +107,10 @@ export function createConstitutionService(deps: ConstitutionServiceDeps): Fastif
   const app = Fastify({
     loggerInstance: serviceLogger,
     bodyLimit: deps.bodyLimitBytes ?? 1_048_576, // 1 MiB
+    // Hot, high-volume routes are measured by metrics; logging each call would drown the rest.
+    logController: new LogController({
+      disableRequestLogging: (request) => QUIET_ROUTES.has(request.url.split('?')[0] ?? ''),
+    }),
   });
 
   app.addHook('onResponse', async (request, reply) => {
