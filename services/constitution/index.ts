@@ -15,3 +15,5 @@ export { createConstitutionMetrics, type ConstitutionMetrics } from './metrics';
 export { runWhatIf, type WhatIfFlip, type WhatIfOptions, type WhatIfReport } from './whatif';
 export { parseDuration, parseSince } from './time-window';
 export { RequestValidationError, VersionConflictError } from './errors';
+export { loadCurrentConstitution, verifyConstitutionUpdate } from './loader';
+export { loadOrCreateDevSigningKey, publishDefaultIfEmpty, DEV_KEY_NAME } from './bootstrap';

@@ -7,7 +7,12 @@ import {
   validateConstitution,
   verifyConstitution,
 } from '../../../constitution';
-import { createConstitutionStore } from '../../../services/constitution';
+import {
+  createConstitutionStore,
+  loadCurrentConstitution,
+  verifyConstitutionUpdate,
+} from '../../../services/constitution';
+import { parseEnvelope } from '../../../services/events';
 import { loadOrCreateDevSigningKey, publishDefaultIfEmpty } from '../../../services/constitution/bootstrap';
 import { createLogger } from '../../../services/logger';
 import { createPool, migrate } from '../../../services/postgres';
@@ -39,6 +44,23 @@ describe('first start', () => {
       });
       expect(await publishDefaultIfEmpty({ store, trustStore, key, logger })).toBeNull();
       expect((await store.history()).map((h) => h.version)).toEqual([1]);
+
+      // A gate loads the version in force from Postgres and verifies it itself.
+      const loaded = await loadCurrentConstitution({ pool, trustStore });
+      expect(loaded).toMatchObject({ hash: stored!.hash, kid: key.kid });
+      await expect(
+        loadCurrentConstitution({ pool, trustStore: createTrustStore({ keys: [] }) }),
+      ).rejects.toThrow(/not in the trust store/);
+
+      // ...and hot-reloads from the outbox event, ignoring replays of versions it already has.
+      const { rows } = await pool.query(
+        `SELECT envelope FROM outbox WHERE envelope->>'type' = 'constitution.updated'`,
+      );
+      const event = parseEnvelope(rows[0].envelope);
+      expect((await verifyConstitutionUpdate(event, trustStore, 0))?.hash).toBe(stored!.hash);
+      expect(await verifyConstitutionUpdate(event, trustStore, 1)).toBeNull();
+      const forged = { ...event, data: { ...event.data, hash: 'sha256:0' } };
+      await expect(verifyConstitutionUpdate(forged, trustStore, 0)).rejects.toThrow(/does not match/);
     } finally {
       await pool.end();
       await db.drop();
