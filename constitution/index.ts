@@ -67,7 +67,7 @@ export { createCompiledCache, type CompiledCache } from './compiled-cache';
 export { evaluate, type Contribution, type Evaluation, type GateDecision, type RuleFired } from './evaluate';
 export { parseConstitution, validateConstitution, WEIGHT_SUM_TOLERANCE } from './validate';
 export { PERMISSIVE_DESCRIPTORS, REPRESENTATIVE_DESCRIPTORS } from './representative';
-export { compareEvaluations, type DecisionFlip, type FeatureShift } from './compare';
+export { compareEvaluations, type DecisionFlip, type FeatureShift, type RecordedDecision } from './compare';
 export { createTrustStore, type TrustStore } from './trust-store';
 export {
   CONSTITUTION_JWS_TYPE,

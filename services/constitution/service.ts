@@ -10,7 +10,6 @@ import {
   type CompiledConstitution,
   ConstitutionSignatureError,
   ConstitutionValidationError,
-  createCompiledCache,
   evaluate,
   type TrustStore,
   validateConstitution,
@@ -68,7 +67,6 @@ export function createConstitutionService(deps: ConstitutionServiceDeps): Fastif
   const now = deps.now ?? (() => new Date());
   const refreshIntervalMs = deps.refreshIntervalMs ?? 5000;
   const store: ConstitutionStore = createConstitutionStore(pool);
-  const cache = createCompiledCache();
 
   let current: { stored: StoredVersion; compiled: CompiledConstitution } | null = null;
   let checkedAt = -Infinity;
@@ -89,13 +87,10 @@ export function createConstitutionService(deps: ConstitutionServiceDeps): Fastif
     const version = await store.currentVersion();
     if (version !== (current?.stored.version ?? 0)) {
       const stored = await store.current();
-      if (stored) {
+      // Never step back: a publish through this instance may have landed while we were reading.
+      if (stored && stored.version > (current?.stored.version ?? 0)) {
         // Versions were verified when published; recompiling re-checks them against this build.
-        const compiled = validateConstitution(stored.document);
-        cache.put(compiled);
-        current = { stored, compiled };
-      } else {
-        current = null;
+        current = { stored, compiled: validateConstitution(stored.document) };
       }
       metrics.currentVersion.set(current?.stored.version ?? 0);
     }
@@ -175,7 +170,6 @@ export function createConstitutionService(deps: ConstitutionServiceDeps): Fastif
       const currentVersion = await store.currentVersion();
       const verified = await verifyConstitution(jws, trustStore, { currentVersion, now: now() });
       const { stored, event } = await store.publish(verified, jws.trim(), principal.subject);
-      cache.put(verified.compiled);
       current = { stored, compiled: verified.compiled };
       checkedAt = performance.now();
       metrics.currentVersion.set(stored.version);
