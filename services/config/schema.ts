@@ -89,6 +89,12 @@ export const envSchema = z.object({
   /** Expected `iss` and `aud` of admin JWTs. */
   AUTH_ISSUER: z.string().trim().min(1).default('somagent'),
   AUTH_AUDIENCE: z.string().trim().min(1).default('somagent'),
+
+  // --- constitution service (services/constitution) ---
+  /** Interface the constitution service binds to (0.0.0.0 in containers). */
+  CONSTITUTION_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  /** Outside production: sign the shipped default with the local dev key and publish it at first start. */
+  CONSTITUTION_BOOTSTRAP_DEFAULT: bool.default(true),
 });
 
 export type Env = z.input<typeof envSchema>;
