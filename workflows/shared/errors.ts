@@ -18,6 +18,8 @@ export const WORKFLOW_ERROR_TYPES = {
   InvalidPlan: 'InvalidPlan',
   /** A step failed; the capsule run fails with this type when a required step fails. */
   StepFailed: 'StepFailed',
+  /** A step did not run because a step it depends on failed or was skipped, or the run stopped. */
+  StepSkipped: 'StepSkipped',
   /** A reviewer rejected a checkpoint. */
   ReviewRejected: 'ReviewRejected',
   /** Nobody reviewed a checkpoint before its timeout and the checkpoint rejects on timeout. */
