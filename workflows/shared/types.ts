@@ -1,3 +1,7 @@
+import type { ApprovalRegistrySnapshot } from '../approvals';
+import type { BudgetLedgerSnapshot } from '../budget-ledger';
+import type { ContextMessage } from '../context-window';
+
 /**
  * Workflow inputs and results. Everything here is plain JSON: an admin can paste a
  * `CapsuleWorkflowInput` into the Temporal Web UI's start form, and results read well there.
@@ -161,14 +165,15 @@ export interface PersonaSpec {
 export interface PersonaCarry {
   /** Turns run before this execution. */
   turns: number;
-  /** Rolling summary of everything compacted so far. */
-  summary: string;
-  /** Newest messages kept verbatim. */
-  recent: Array<{ role: 'system' | 'user' | 'assistant' | 'tool'; content: string; tokens?: number }>;
-  /** Usage so far (this persona and its children). */
-  usage: Usage;
+  /** The context after compaction: instructions, the summary message, the newest turns. */
+  messages: ContextMessage[];
+  /** Budget state, this persona's own calls and its children's roll-ups. */
+  ledger: BudgetLedgerSnapshot;
+  /** Approvals this persona still waits for. */
+  approvals: ApprovalRegistrySnapshot;
   taint: string[];
   childrenStarted: number;
+  decisions: DecisionsSummary;
 }
 
 /** `personaWorkflow` input. */
