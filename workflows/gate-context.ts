@@ -85,6 +85,88 @@ export class GateContextError extends Error {
   }
 }
 
+/** Gate outcomes the denial window remembers. @default 20 */
+export const DENIAL_WINDOW_SIZE = 20;
+
+/**
+ * Slides the run's window of recent gate outcomes (true = denied) and gives the counts the
+ * context carries. The workflow sees a denial as a `ConstitutionDenied` failure and anything
+ * else as allowed.
+ */
+export function recordGateOutcome(
+  history: readonly boolean[],
+  denied: boolean,
+  size: number = DENIAL_WINDOW_SIZE,
+): { history: boolean[]; denials: GateContext['denials'] } {
+  const next = [...history, denied].slice(-size);
+  return { history: next, denials: { recent: next.filter(Boolean).length, window: next.length } };
+}
+
+/** Workflow state a gate context is built from. */
+export interface GateContextState {
+  tenant: string;
+  capsule: { id: string; version: string };
+  persona: { id: string; trustLevel: number } | null;
+  guardrails: Guardrails;
+  tools: readonly string[];
+  /** From the run's budget ledger: spent (own + children) and limits. */
+  spent: { inputTokens: number; outputTokens: number; costUsd: number };
+  limits: { tokens: number | null; usd: number | null };
+  taint: readonly string[];
+  trainingMode: boolean;
+  denials: GateContext['denials'];
+  workflowId: string;
+  runId: string;
+  rootWorkflowId: string;
+  depth: number;
+}
+
+/**
+ * Builds the context from workflow state. The spend limit is the lower of the run's budget and
+ * the guardrails' `maxSpendUsd`, so the gate scores against the tighter one.
+ */
+export function buildGateContext(state: GateContextState): GateContext {
+  const { maxSpendUsd } = state.guardrails;
+  const limitUsd =
+    maxSpendUsd === undefined
+      ? state.limits.usd
+      : state.limits.usd === null
+        ? maxSpendUsd
+        : Math.min(state.limits.usd, maxSpendUsd);
+  return {
+    version: GATE_CONTEXT_VERSION,
+    tenant: state.tenant,
+    capsuleId: state.capsule.id,
+    capsuleVersion: state.capsule.version,
+    persona: state.persona === null ? null : { ...state.persona },
+    guardrails: structuredGuardrails(state.guardrails),
+    toolSuite: [...state.tools],
+    budget: {
+      spentUsd: state.spent.costUsd,
+      limitUsd,
+      spentTokens: state.spent.inputTokens + state.spent.outputTokens,
+      limitTokens: state.limits.tokens,
+    },
+    taint: [...state.taint],
+    trainingMode: state.trainingMode,
+    denials: { ...state.denials },
+    workflowId: state.workflowId,
+    runId: state.runId,
+    rootWorkflowId: state.rootWorkflowId,
+    depth: state.depth,
+  };
+}
+
+function structuredGuardrails(g: Guardrails): Guardrails {
+  return {
+    ...(g.minThreshold !== undefined ? { minThreshold: g.minThreshold } : {}),
+    ...(g.deniedTools ? { deniedTools: [...g.deniedTools] } : {}),
+    ...(g.allowedHosts ? { allowedHosts: [...g.allowedHosts] } : {}),
+    ...(g.maxSpendUsd !== undefined ? { maxSpendUsd: g.maxSpendUsd } : {}),
+    ...(g.requireApprovalFor ? { requireApprovalFor: [...g.requireApprovalFor] } : {}),
+  };
+}
+
 /** Encodes a gate context as a JSON header payload. */
 export function encodeGateContext(context: GateContext): Payload {
   return defaultPayloadConverter.toPayload(context);

@@ -46,6 +46,22 @@ export function rootLimits(
   };
 }
 
+/**
+ * The limits a workflow has left right now: its own limits with the budget replaced by what its
+ * ledger says remains (never more than the limits themselves).
+ */
+export function withRemainingBudget(
+  limits: RunLimits,
+  remaining: { tokens: number | null; usd: number | null },
+): RunLimits {
+  return {
+    ...limits,
+    tools: [...limits.tools],
+    tokens: minBudget(limits.tokens, remaining.tokens ?? undefined),
+    usd: minBudget(limits.usd, remaining.usd ?? undefined),
+  };
+}
+
 /** What a delegating workflow asks for its child; every field optional (absent: as much as allowed). */
 export interface SpawnRequest {
   tokens?: number;

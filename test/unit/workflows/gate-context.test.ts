@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { defaultPayloadConverter, type Headers, type Payload } from '@temporalio/common';
 import type { ActivityInput, LocalActivityInput } from '@temporalio/workflow';
 import {
+  buildGateContext,
   decodeGateContext,
+  recordGateOutcome,
   encodeGateContext,
   GATE_CONTEXT_VERSION,
   GateContextError,
@@ -150,5 +152,62 @@ describe('gate context interceptor', () => {
     const headers = (await outbound.scheduleActivity!(activityInput(), capture)) as Headers;
     expect(readGateContext(headers)?.tenant).toBe('initech');
     setGateContextProvider(undefined);
+  });
+});
+
+describe('building the gate context from workflow state', () => {
+  const state = {
+    tenant: 'acme',
+    capsule: { id: 'product.launch', version: '1.2.0' },
+    persona: { id: 'analyst', trustLevel: 0.7 },
+    guardrails: { maxSpendUsd: 2, deniedTools: ['shell.exec'] },
+    tools: ['workspace.read'],
+    spent: { inputTokens: 1000, outputTokens: 200, costUsd: 0.3 },
+    limits: { tokens: 50_000, usd: 5 },
+    taint: ['pii'],
+    trainingMode: true,
+    denials: { recent: 0, window: 3 },
+    workflowId: 'wf-p',
+    runId: 'run-p',
+    rootWorkflowId: 'wf-root',
+    depth: 2,
+  };
+
+  it('carries spend and the tighter of budget and guardrail spend limits, and decodes cleanly', () => {
+    const ctx = buildGateContext(state);
+    expect(ctx.budget).toEqual({ spentUsd: 0.3, limitUsd: 2, spentTokens: 1200, limitTokens: 50_000 });
+    expect(
+      buildGateContext({ ...state, guardrails: {}, limits: { tokens: null, usd: null } }).budget.limitUsd,
+    ).toBeNull();
+    expect(
+      buildGateContext({ ...state, guardrails: { maxSpendUsd: 9 }, limits: { tokens: null, usd: null } })
+        .budget.limitUsd,
+    ).toBe(9);
+    expect(decodeGateContext(encodeGateContext(ctx))).toEqual(ctx);
+    expect(ctx).toMatchObject({
+      capsuleId: 'product.launch',
+      capsuleVersion: '1.2.0',
+      trainingMode: true,
+      depth: 2,
+    });
+  });
+
+  it('copies state so later workflow mutations do not change an already built context', () => {
+    const tools = ['workspace.read'];
+    const ctx = buildGateContext({ ...state, tools });
+    tools.push('http.request');
+    expect(ctx.toolSuite).toEqual(['workspace.read']);
+  });
+
+  it('keeps a sliding window of gate denials', () => {
+    let window = recordGateOutcome([], false, 3);
+    window = recordGateOutcome(window.history, true, 3);
+    expect(window.denials).toEqual({ recent: 1, window: 2 });
+    window = recordGateOutcome(window.history, true, 3);
+    window = recordGateOutcome(window.history, false, 3);
+    expect(window).toEqual({ history: [true, true, false], denials: { recent: 2, window: 3 } });
+    window = recordGateOutcome(window.history, false, 3);
+    window = recordGateOutcome(window.history, false, 3);
+    expect(window.denials).toEqual({ recent: 0, window: 3 });
   });
 });

@@ -107,7 +107,8 @@ describe('workflow sandbox', () => {
     expect(reports).toEqual([
       {
         kind: 'summary',
-        value: 'somagent|status|1|1|10|0|0|true|starting|pii|call_model|true|completed|0|hello',
+        value:
+          'somagent|status|1|1|10|0|0|true|starting|pii|call_model|true|completed|0|BudgetExceeded|hello',
       },
     ]);
   }, 60_000);

@@ -5,6 +5,7 @@ import {
   narrowLimits,
   resolveSpawnPolicy,
   rootLimits,
+  withRemainingBudget,
 } from '../../../workflows/spawn-policy';
 import type { RunLimits } from '../../../workflows/shared/types';
 
@@ -150,5 +151,22 @@ describe('spawn policy', () => {
         tools: ['http.request'],
       },
     });
+  });
+});
+
+describe('withRemainingBudget', () => {
+  it('replaces the budget with what the ledger has left, never above the limits', () => {
+    expect(withRemainingBudget(parent, { tokens: 4000, usd: 3 })).toEqual({
+      ...parent,
+      tokens: 4000,
+      usd: 2,
+    });
+    expect(withRemainingBudget({ ...parent, tokens: null }, { tokens: 50, usd: null })).toMatchObject({
+      tokens: 50,
+      usd: 2,
+    });
+    const copy = withRemainingBudget(parent, { tokens: null, usd: null });
+    expect(copy).toEqual(parent);
+    expect(copy.tools).not.toBe(parent.tools);
   });
 });
