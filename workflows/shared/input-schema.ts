@@ -9,7 +9,8 @@ import { TRIGGER_KINDS, type CapsuleWorkflowInput } from './types';
  * `InvalidWorkflowInput` that names each field, instead of failing workflow tasks forever.
  */
 
-const CAPSULE_REF = /^[a-z0-9][a-z0-9._-]*@\S+$/i;
+/** `id@range`; the id as capsules spell it, the range checked by the load activity (semver). */
+const CAPSULE_REF = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*@\S.*$/;
 
 const jsonValue: z.ZodType<unknown> = z.lazy(() =>
   z.union([

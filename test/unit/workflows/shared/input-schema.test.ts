@@ -53,6 +53,15 @@ describe('parseCapsuleWorkflowInput', () => {
     expect(failure.message).toContain('trigger.kind: expected one of manual, schedule, event, api');
   });
 
+  it('accepts semver ranges with spaces and rejects ids capsules cannot have', () => {
+    expect(parseCapsuleWorkflowInput({ capsule: 'analytics.weekly-report@>=1.2.0 <2' }).capsule).toBe(
+      'analytics.weekly-report@>=1.2.0 <2',
+    );
+    for (const bad of ['Product.Launch@1', 'product.launch@', '@1', '1abc@1', 'product launch@1']) {
+      expect(issuesOf({ capsule: bad }).issues.map((i) => i.path)).toEqual(['capsule']);
+    }
+  });
+
   it('rejects a missing capsule and non-object inputs', () => {
     expect(issuesOf({}).issues.map((i) => i.path)).toEqual(['capsule']);
     expect(issuesOf('product.launch@1').issues.map((i) => i.path)).toEqual(['(input)']);
