@@ -1,0 +1,52 @@
+/**
+ * `ApplicationFailure.type` strings that workflows raise or branch on. The gate and activity
+ * types share their spelling with `activities/shared/error-types.ts`; the rest are raised by the
+ * workflows themselves. Pure constants: safe in the sandbox.
+ */
+export const WORKFLOW_ERROR_TYPES = {
+  /** The constitution gate denied the action (hard rule or score below θ). Never retried. */
+  ConstitutionDenied: 'ConstitutionDenied',
+  /** The action is in the review band: the workflow waits for an `approve` signal, then retries. */
+  ApprovalRequired: 'ApprovalRequired',
+  /** A budget reservation does not fit in what the run has left. Never retried. */
+  BudgetExceeded: 'BudgetExceeded',
+  /** The workflow input failed validation; the message names the field path and the fix. */
+  InvalidWorkflowInput: 'InvalidWorkflowInput',
+  /** An instruction template refers to a value the run does not have. */
+  TemplateError: 'TemplateError',
+  /** A plan is not executable (unknown dependency, cycle, duplicate step id). */
+  InvalidPlan: 'InvalidPlan',
+  /** A step failed; the capsule run fails with this type when a required step fails. */
+  StepFailed: 'StepFailed',
+  /** A step did not run because a step it depends on failed or was skipped, or the run stopped. */
+  StepSkipped: 'StepSkipped',
+  /** A reviewer rejected a checkpoint. */
+  ReviewRejected: 'ReviewRejected',
+  /** Nobody reviewed a checkpoint before its timeout and the checkpoint rejects on timeout. */
+  ReviewTimedOut: 'ReviewTimedOut',
+  /** A human rejected a pending approval, or it timed out. */
+  ApprovalRejected: 'ApprovalRejected',
+  /** A delegation was refused by the spawn policy (depth, fan-out, budget, tools). */
+  SpawnDenied: 'SpawnDenied',
+  /** The persona hit its turn limit without a final answer. */
+  MaxTurnsReached: 'MaxTurnsReached',
+  /** The run was cancelled by a `cancel` signal. */
+  RunCancelled: 'RunCancelled',
+} as const;
+
+export type WorkflowErrorType = (typeof WORKFLOW_ERROR_TYPES)[keyof typeof WORKFLOW_ERROR_TYPES];
+
+/** Types that retrying a child workflow or activity can never fix. */
+export const NON_RETRYABLE_WORKFLOW_ERROR_TYPES: readonly WorkflowErrorType[] = [
+  WORKFLOW_ERROR_TYPES.ConstitutionDenied,
+  WORKFLOW_ERROR_TYPES.BudgetExceeded,
+  WORKFLOW_ERROR_TYPES.InvalidWorkflowInput,
+  WORKFLOW_ERROR_TYPES.TemplateError,
+  WORKFLOW_ERROR_TYPES.InvalidPlan,
+  WORKFLOW_ERROR_TYPES.ReviewRejected,
+  WORKFLOW_ERROR_TYPES.ReviewTimedOut,
+  WORKFLOW_ERROR_TYPES.ApprovalRejected,
+  WORKFLOW_ERROR_TYPES.SpawnDenied,
+  WORKFLOW_ERROR_TYPES.MaxTurnsReached,
+  WORKFLOW_ERROR_TYPES.RunCancelled,
+];
