@@ -89,6 +89,28 @@ export const envSchema = z.object({
   /** Expected `iss` and `aud` of admin JWTs. */
   AUTH_ISSUER: z.string().trim().min(1).default('somagent'),
   AUTH_AUDIENCE: z.string().trim().min(1).default('somagent'),
+
+  // --- Event pipeline (services/relay, services/consumers) ---
+  /** Outbox rows the relay claims and publishes per transaction. */
+  RELAY_BATCH_SIZE: z.coerce
+    .number({ message: 'expected a number' })
+    .int({ message: 'expected a whole number' })
+    .min(1, { message: 'expected 1 to 10000' })
+    .max(10_000, { message: 'expected 1 to 10000' })
+    .default(100),
+  /** Pause of the relay between polls once the outbox is drained, in milliseconds. */
+  RELAY_POLL_INTERVAL_MS: z.coerce
+    .number({ message: 'expected a number of milliseconds' })
+    .int({ message: 'expected a whole number' })
+    .min(10, { message: 'expected 10 to 60000' })
+    .max(60_000, { message: 'expected 10 to 60000' })
+    .default(200),
+  /** Kafka consumer session timeout in milliseconds (librdkafka's mock cluster needs >= 6000). */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce
+    .number({ message: 'expected a number of milliseconds' })
+    .int({ message: 'expected a whole number' })
+    .min(6_000, { message: 'expected at least 6000' })
+    .default(30_000),
 });
 
 export type Env = z.input<typeof envSchema>;

@@ -1,0 +1,2 @@
+export { createRelay, backoff, type CreateRelayOptions, type Relay, type RelayBatchResult } from './relay';
+export { claimBatch, sampleBacklog, type OutboxRow } from './outbox-store';
