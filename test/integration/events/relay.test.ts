@@ -84,7 +84,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function startRelay(options: { batchSize?: number } = {}): Promise<Relay> {
+async function startRelay(options: { batchSize?: number } = {}, start = true): Promise<Relay> {
   const producer = createProducer(relayKafka);
   await producer.connect();
   producers.push(producer);
@@ -99,7 +99,7 @@ async function startRelay(options: { batchSize?: number } = {}): Promise<Relay> 
     ...options,
   });
   relays.push(relay);
-  relay.start();
+  if (start) relay.start();
   return relay;
 }
 
@@ -214,10 +214,12 @@ it('delivers events of committed transactions and never those of rolled-back one
 });
 
 it('with two relays at once delivers each event exactly once, in per-key order', async () => {
-  const keys = Array.from({ length: 6 }, () => `run-${randomUUID()}`);
-  const ids = await appendInterleaved(keys, 180);
-  // Small batches so both relays are busy on overlapping keys at the same time.
-  const [a, b] = [await startRelay({ batchSize: 7 }), await startRelay({ batchSize: 7 })];
+  // More keys than a batch holds, so both relays find work, and many rounds over every key.
+  const keys = Array.from({ length: 16 }, () => `run-${randomUUID()}`);
+  const ids = await appendInterleaved(keys, 192);
+  const [a, b] = [await startRelay({ batchSize: 5 }, false), await startRelay({ batchSize: 5 }, false)];
+  a.start();
+  b.start();
   await waitFor(async () => (await pendingCount()) === 0, 30_000, 'both relays to drain the outbox');
   await waitFor(
     () => seen.filter((s) => keys.includes(s.key)).length >= ids.length,
@@ -302,4 +304,39 @@ it('keeps events while Kafka is down and delivers them all, once, in order, when
   );
   expect(Number(processed[0]!.n)).toBe(all.length);
   expect(kafkaOrder(keys)).toEqual(await outboxOrder(keys));
+});
+
+it('rejects an outbox row with an invalid envelope and still publishes the rest of its key', async () => {
+  const subject = `run-${randomUUID()}`;
+  const badId = randomUUID();
+  const good = await withTransaction(db.pool, async (c) => {
+    // Written around appendToOutbox, as a buggy or foreign writer might.
+    await c.query('INSERT INTO outbox (id, topic, key, envelope) VALUES ($1, $2, $3, $4)', [
+      badId,
+      TOPICS.audit,
+      subject,
+      JSON.stringify({ ...gateDecision(subject, 1), id: badId, schemaVersion: 1, time: 'yesterday' }),
+    ]);
+    return appendToOutbox(c, gateDecision(subject, 2));
+  });
+  const relay = await startRelay();
+  await waitFor(
+    async () => (await storedIds([good.id])).size === 1,
+    30_000,
+    'the valid event after the bad one',
+  );
+  await stopRelays();
+
+  const { rows } = await db.pool.query(
+    'SELECT id, published_at, rejected_at, last_error FROM outbox WHERE key = $1 ORDER BY seq',
+    [subject],
+  );
+  expect(rows[0]).toMatchObject({ id: badId, published_at: null, rejected_at: expect.any(Date) });
+  expect(rows[0].last_error).toMatch(/time: expected an ISO-8601 timestamp/);
+  expect(rows[1]).toMatchObject({ id: good.id, published_at: expect.any(Date), rejected_at: null });
+  expect(seen.filter((s) => s.key === subject).map((s) => s.id)).not.toContain(badId);
+  const rejected = (await relay.registry.getMetricsAsJSON()).find(
+    (m) => m.name === 'somagent_relay_rejected_total',
+  )!;
+  expect(rejected.values).toEqual([expect.objectContaining({ labels: { topic: TOPICS.audit }, value: 1 })]);
 });
