@@ -28,13 +28,15 @@ const pending = (alias: string) => `${alias}.published_at IS NULL AND ${alias}.r
  * row (EvalPlanQual) and drops it.
  */
 export async function claimBatch(client: ClientBase, batchSize: number): Promise<OutboxRow[]> {
+  // Written as a correlated "seq = head of my key" (one index probe per row) rather than NOT
+  // EXISTS, which the planner turns into a quadratic anti-join when statistics are stale.
   const heads = await client.query<{ key: string }>(
     `SELECT o.key
        FROM outbox o
       WHERE ${pending('o')}
-        AND NOT EXISTS (
-              SELECT 1 FROM outbox p
-               WHERE p.key = o.key AND p.seq < o.seq AND ${pending('p')})
+        AND o.seq = (SELECT p.seq FROM outbox p
+                      WHERE p.key = o.key AND ${pending('p')}
+                      ORDER BY p.seq LIMIT 1)
       ORDER BY o.seq
       LIMIT $1
         FOR UPDATE OF o SKIP LOCKED`,
