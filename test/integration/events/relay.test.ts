@@ -29,7 +29,7 @@ const logger = testLogger();
 let peer: KafkaMockPeer;
 let proxy: TcpProxy;
 let db: Awaited<ReturnType<typeof createKafkaTestDatabase>>;
-/** Kafka as the relay sees it: through the proxy, so a test can take it away. */
+/** Kafka as the relay and the audit consumer see it: through the proxy, so a test can take it away. */
 let relayKafka: Kafka;
 let directKafka: Kafka;
 let audit: EventConsumer;
@@ -70,7 +70,8 @@ beforeAll(async () => {
       return Promise.resolve();
     },
   });
-  audit = createAuditConsumer({ kafka: directKafka, pool: db.pool, logger, sessionTimeout: 10_000 });
+  // The audit consumer goes through the proxy too: when Kafka goes away, both ends lose it.
+  audit = createAuditConsumer({ kafka: relayKafka, pool: db.pool, logger, sessionTimeout: 10_000 });
   await Promise.all([audit.start(), spyJoined]);
 });
 
