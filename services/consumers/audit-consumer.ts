@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { TOPICS, type EventEnvelope } from '../events';
 import type { Logger } from '../logger';
@@ -57,6 +58,7 @@ export type AuditConsumerOptions = {
   /** @default AUDIT_CONSUMER_GROUP */
   groupId?: string;
   sessionTimeout?: number;
+  registry?: Registry;
 };
 
 /** The audit store's consumer of `somagent.audit.v1`. */

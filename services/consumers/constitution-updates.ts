@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
 import { TOPICS, type EventEnvelope } from '../events';
 import type { Logger } from '../logger';
 import { createEventConsumer, type EventConsumer } from './event-consumer';
@@ -53,6 +54,7 @@ export interface ConstitutionConsumerOptions {
    */
   groupId?: string;
   sessionTimeout?: number;
+  registry?: Registry;
   /** Ids remembered to skip redeliveries. @default 1000 */
   rememberIds?: number;
   /** Replay the topic from its start when the group is new. @default false */

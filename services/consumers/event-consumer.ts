@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
+import { Counter, type Registry } from 'prom-client';
 import type { EventEnvelope } from '../events';
 import { createConsumer } from '../kafka';
 import type { Logger } from '../logger';
@@ -42,6 +43,8 @@ export interface CreateEventConsumerOptions {
   heartbeatInterval?: number;
   /** How long `start()` waits for the first group join. @default 60000 (60 s) */
   joinTimeoutMs?: number;
+  /** Where `somagent_consumer_events_total{group,outcome}` is registered, if anywhere. */
+  registry?: Registry;
 }
 
 /** Counters of what a consumer did since it started. */
@@ -81,10 +84,16 @@ export function createEventConsumer({
   sessionTimeout,
   heartbeatInterval,
   joinTimeoutMs = 60_000, // 60 s
+  registry,
 }: CreateEventConsumerOptions): EventConsumer {
   const logger = parentLogger.child({ component: 'consumer', groupId });
   const consumer = createConsumer(kafka, { groupId, sessionTimeout, heartbeatInterval });
   const stats: EventConsumerStats = { handled: 0, duplicates: 0, deadLettered: 0 };
+  const counted = registry && consumerEventsCounter(registry);
+  const count = (outcome: keyof EventConsumerStats) => {
+    stats[outcome] += 1;
+    counted?.inc({ group: groupId, outcome });
+  };
 
   async function processMessage(
     client: PoolClient,
@@ -98,16 +107,16 @@ export function createEventConsumer({
     } catch (err) {
       if (!(err instanceof EventRejectedError)) throw err;
       await insertDeadLetter(client, origin, err.message, message.value);
-      stats.deadLettered += 1;
+      count('deadLettered');
       logger.warn({ ...origin, reason: err.message }, 'dead-lettered a message');
       return;
     }
     if (dedupe && !(await recordProcessed(client, envelope.id, origin))) {
-      stats.duplicates += 1;
+      count('duplicates');
       return;
     }
     await handler.handle(client, envelope, origin);
-    stats.handled += 1;
+    count('handled');
   }
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -162,4 +171,18 @@ export function createEventConsumer({
       await consumer.disconnect();
     },
   };
+}
+
+const CONSUMER_EVENTS = 'somagent_consumer_events_total';
+
+/** One counter per registry, shared by every consumer registered on it. */
+function consumerEventsCounter(registry: Registry): Counter<'group' | 'outcome'> {
+  const existing = registry.getSingleMetric(CONSUMER_EVENTS);
+  if (existing) return existing as Counter<'group' | 'outcome'>;
+  return new Counter({
+    name: CONSUMER_EVENTS,
+    help: 'Kafka messages a consumer group processed, by outcome (handled, duplicates, deadLettered)',
+    labelNames: ['group', 'outcome'],
+    registers: [registry],
+  });
 }

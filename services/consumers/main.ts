@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from '../config';
-import { createKafka, ensureTopics, startMetricsServer } from '../kafka';
+import { createKafka, ensureTopics, retryUntil, startMetricsServer } from '../kafka';
 import { createLogger } from '../logger';
 import { createPool, migrate } from '../postgres';
 import { createAuditConsumer } from './audit-consumer';
@@ -23,16 +23,38 @@ async function main(): Promise<void> {
   });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const options = { kafka, pool, logger, sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS };
+  const options = { kafka, pool, logger, registry, sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS };
   const consumers = [createAuditConsumer(options), createTrainingConsumer(options)];
+  const shutdown = new AbortController();
+  const stopping = new Promise<void>((resolve) => {
+    const stop = () => {
+      shutdown.abort();
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   try {
-    await ensureTopics(kafka, logger);
-    await Promise.all(consumers.map((c) => c.start()));
     const metrics = await startMetricsServer(registry, { port: config.METRICS_PORT });
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    logger.info({ metricsPort: metrics.port }, 'serving metrics');
+    await ensureTopics(kafka, logger);
+    // Kafka may be down when we start: wait for it rather than crash-loop.
+    await Promise.all(
+      consumers.map((c) =>
+        retryUntil(
+          async () => {
+            try {
+              await c.start();
+            } catch (err) {
+              await c.stop().catch(() => undefined);
+              throw err;
+            }
+          },
+          { logger, what: 'start a Kafka consumer', signal: shutdown.signal },
+        ),
+      ),
+    );
+    await stopping;
     await metrics.close();
   } finally {
     await Promise.all(consumers.map((c) => c.stop().catch(() => undefined)));
@@ -41,6 +63,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof Error && err.name === 'AbortError') process.exit(0);
   process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
 import { TOPICS } from '../events';
 import type { Logger } from '../logger';
 import { createEventConsumer, type EventConsumer, type EventHandler } from './event-consumer';
@@ -38,6 +39,7 @@ export type TrainingConsumerOptions = {
   /** @default TRAINING_CONSUMER_GROUP */
   groupId?: string;
   sessionTimeout?: number;
+  registry?: Registry;
 };
 
 /** The training store's consumer of `somagent.training.v1`. */

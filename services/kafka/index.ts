@@ -15,3 +15,4 @@ export {
   type StartKafkaMockPeerOptions,
 } from './mock-peer';
 export { startMetricsServer } from './metrics-server';
+export { retryUntil, type RetryUntilOptions } from './retry';

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from '../config';
-import { createKafka, createProducer, ensureTopics, startMetricsServer } from '../kafka';
+import { createKafka, createProducer, ensureTopics, retryUntil, startMetricsServer } from '../kafka';
 import { createLogger } from '../logger';
 import { createPool, migrate } from '../postgres';
 import { createRelay } from './relay';
@@ -22,8 +22,22 @@ async function main(): Promise<void> {
   const producer = createProducer(kafka, { idempotent: config.KAFKA_IDEMPOTENT });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const shutdown = new AbortController();
+  const stopping = new Promise<void>((resolve) => {
+    const stop = () => {
+      shutdown.abort();
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
   try {
-    await producer.connect();
+    // Kafka may be down when we start: wait for it (the outbox keeps everything meanwhile).
+    await retryUntil(() => producer.connect(), {
+      logger,
+      what: 'connect the relay producer to Kafka',
+      signal: shutdown.signal,
+    });
     await ensureTopics(kafka, logger);
     const relay = createRelay({
       pool,
@@ -36,10 +50,7 @@ async function main(): Promise<void> {
     const metrics = await startMetricsServer(registry, { port: config.METRICS_PORT });
     logger.info({ metricsPort: metrics.port }, 'serving metrics');
     relay.start();
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await stopping;
     await relay.stop();
     await metrics.close();
   } finally {
@@ -49,6 +60,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof Error && err.name === 'AbortError') process.exit(0);
   process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   process.exit(1);
 });
