@@ -35,3 +35,4 @@ export {
   type ConstitutionUpdatedHandler,
   type ConstitutionConsumerOptions,
 } from './constitution-updates';
+export { pruneProcessedEvents } from './maintenance';
