@@ -63,6 +63,10 @@ export async function startKafkaMockPeer({
   });
   // Keep draining stderr so kcat never blocks on a full pipe.
   child.stderr.resume();
+  // If this process exits without calling stop() (a crash, process.exit), take kcat with it.
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
 
   return {
     brokers,
