@@ -111,6 +111,16 @@ export const envSchema = z.object({
     .int({ message: 'expected a whole number' })
     .min(6_000, { message: 'expected at least 6000' })
     .default(30_000),
+  /** TLS to the Kafka brokers (most production clusters require it). */
+  KAFKA_SSL: bool.default(false),
+  /** SASL mechanism for Kafka; needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD. */
+  KAFKA_SASL_MECHANISM: z
+    .enum(['plain', 'scram-sha-256', 'scram-sha-512'], {
+      message: 'expected plain, scram-sha-256 or scram-sha-512',
+    })
+    .optional(),
+  KAFKA_SASL_USERNAME: z.string().trim().min(1, { message: 'must not be empty when set' }).optional(),
+  KAFKA_SASL_PASSWORD: optionalSecret,
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -121,6 +131,7 @@ export const SECRET_VARIABLES = [
   'OPENAI_API_KEY',
   'ANTHROPIC_API_KEY',
   'LOCAL_SLM_API_KEY',
+  'KAFKA_SASL_PASSWORD',
 ] as const satisfies readonly (keyof Config)[];
 
 /** URLs whose userinfo part (user:password@) is a credential. */

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from '../config';
-import { createKafka, ensureTopics, retryUntil, startMetricsServer } from '../kafka';
+import { createKafka, ensureTopics, kafkaOptionsFromConfig, retryUntil, startMetricsServer } from '../kafka';
 import { createLogger } from '../logger';
 import { createPool, migrate } from '../postgres';
 import { createAuditConsumer } from './audit-consumer';
@@ -16,11 +16,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'consumers' });
   await migrate({ url: config.DATABASE_URL, logger });
   const pool = createPool({ url: config.DATABASE_URL, max: 4, applicationName: 'somagent-consumers' });
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: `${config.KAFKA_CLIENT_ID}-consumers`,
-    logger,
-  });
+  const kafka = createKafka(kafkaOptionsFromConfig(config, { logger, component: 'consumers' }));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const options = { kafka, pool, logger, registry, sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS };

@@ -1,4 +1,11 @@
-import { type Consumer, type ISocketFactory, Kafka, type Producer, type RetryOptions } from 'kafkajs';
+import {
+  type Consumer,
+  type ISocketFactory,
+  Kafka,
+  type Producer,
+  type RetryOptions,
+  type SASLOptions,
+} from 'kafkajs';
 import type { Logger } from '../logger';
 import { kafkaLogLevel, pinoLogCreator } from './log-creator';
 
@@ -18,6 +25,10 @@ export interface CreateKafkaOptions {
    * @default { retries: 3, initialRetryTime: 200, maxRetryTime: 2000 }
    */
   retry?: RetryOptions;
+  /** TLS to the brokers. @default false */
+  ssl?: boolean;
+  /** SASL credentials; see `kafkaOptionsFromConfig`. */
+  sasl?: SASLOptions;
   /** How sockets are opened; tests route them through a TCP proxy to simulate outages. */
   socketFactory?: ISocketFactory;
 }
@@ -30,6 +41,8 @@ export function createKafka({
   connectionTimeout = 3_000, // 3 s
   requestTimeout = 30_000, // 30 s
   retry = { retries: 3, initialRetryTime: 200, maxRetryTime: 2_000 },
+  ssl = false,
+  sasl,
   socketFactory,
 }: CreateKafkaOptions): Kafka {
   const kafkaLogger = logger.child({ component: 'kafka' });
@@ -41,6 +54,8 @@ export function createKafka({
     retry,
     logLevel: kafkaLogLevel(kafkaLogger),
     logCreator: pinoLogCreator(kafkaLogger),
+    ssl,
+    ...(sasl ? { sasl } : {}),
     ...(socketFactory ? { socketFactory } : {}),
   });
 }

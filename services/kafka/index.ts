@@ -16,3 +16,4 @@ export {
 } from './mock-peer';
 export { startMetricsServer } from './metrics-server';
 export { retryUntil, type RetryUntilOptions } from './retry';
+export { kafkaOptionsFromConfig, KafkaConfigError } from './config';

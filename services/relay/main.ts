@@ -1,6 +1,13 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from '../config';
-import { createKafka, createProducer, ensureTopics, retryUntil, startMetricsServer } from '../kafka';
+import {
+  createKafka,
+  createProducer,
+  ensureTopics,
+  kafkaOptionsFromConfig,
+  retryUntil,
+  startMetricsServer,
+} from '../kafka';
 import { createLogger } from '../logger';
 import { createPool, migrate } from '../postgres';
 import { createRelay } from './relay';
@@ -14,11 +21,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'relay' });
   await migrate({ url: config.DATABASE_URL, logger });
   const pool = createPool({ url: config.DATABASE_URL, max: 2, applicationName: 'somagent-relay' });
-  const kafka = createKafka({
-    brokers: config.KAFKA_BROKERS,
-    clientId: `${config.KAFKA_CLIENT_ID}-relay`,
-    logger,
-  });
+  const kafka = createKafka(kafkaOptionsFromConfig(config, { logger, component: 'relay' }));
   const producer = createProducer(kafka, { idempotent: config.KAFKA_IDEMPOTENT });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
