@@ -119,20 +119,41 @@ export function createEventConsumer({
     count('handled');
   }
 
+  async function writeChunk(topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
+    await withTransaction(pool, async (client) => {
+      for (const message of chunk) await processMessage(client, originOf(topic, partition, message), message);
+    });
+  }
+
+  /**
+   * Writes a chunk; when Postgres refuses a value (a data exception such as a NUL character in
+   * JSON, which no retry can fix) it retries message by message and dead-letters the culprit, so
+   * one poison message cannot wedge its partition. Other errors are transient and propagate.
+   */
+  async function writeChunkOrIsolate(topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {
+    try {
+      await writeChunk(topic, partition, chunk);
+    } catch (err) {
+      if (!isDataException(err)) throw err;
+      if (chunk.length > 1) {
+        for (const message of chunk) await writeChunkOrIsolate(topic, partition, [message]);
+        return;
+      }
+      const message = chunk[0]!;
+      const origin = originOf(topic, partition, message);
+      const reason = `Postgres rejected the event: ${err.message} (SQLSTATE ${err.code})`;
+      await withTransaction(pool, (client) => insertDeadLetter(client, origin, reason, message.value));
+      count('deadLettered');
+      logger.warn({ ...origin, reason }, 'dead-lettered a message');
+    }
+  }
+
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { topic, partition, messages } = payload.batch;
     for (let i = 0; i < messages.length; i += chunkSize) {
       if (!payload.isRunning() || payload.isStale()) return;
       const chunk = messages.slice(i, i + chunkSize);
-      await withTransaction(pool, async (client) => {
-        for (const message of chunk) {
-          await processMessage(
-            client,
-            { groupId, topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null },
-            message,
-          );
-        }
-      });
+      await writeChunkOrIsolate(topic, partition, chunk);
       const last = chunk[chunk.length - 1]!.offset;
       payload.resolveOffset(last);
       // Only now is the chunk durable in Postgres: committing earlier could lose it.
@@ -141,36 +162,49 @@ export function createEventConsumer({
     }
   }
 
+  function originOf(topic: string, partition: number, message: KafkaMessage): MessageOrigin {
+    return { groupId, topic, partition, offset: message.offset, key: message.key?.toString('utf8') ?? null };
+  }
+
+  consumer.on(consumer.events.CRASH, ({ payload }) =>
+    logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed'),
+  );
+
   return {
     consumer,
     stats,
     async start() {
+      let timer: NodeJS.Timeout | undefined;
+      let removeListener: (() => void) | undefined;
       const joined = new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
+        timer = setTimeout(
           () => reject(new Error(`consumer group ${groupId} did not join within ${joinTimeoutMs} ms`)),
           joinTimeoutMs,
         );
-        const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
-          clearTimeout(timer);
-          remove();
-          resolve();
-        });
+        removeListener = consumer.on(consumer.events.GROUP_JOIN, () => resolve());
       });
-      // Observed below; a timeout while connecting must not surface as an unhandled rejection.
-      joined.catch(() => undefined);
-      consumer.on(consumer.events.CRASH, ({ payload }) =>
-        logger.error({ err: payload.error, restart: payload.restart }, 'consumer crashed'),
-      );
-      await consumer.connect();
-      await consumer.subscribe({ topics, fromBeginning });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
-      await joined;
+      try {
+        await consumer.connect();
+        await consumer.subscribe({ topics, fromBeginning });
+        await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
+        await joined;
+      } finally {
+        clearTimeout(timer);
+        removeListener?.();
+      }
       logger.info({ topics }, 'consumer joined its group');
     },
     async stop() {
       await consumer.disconnect();
     },
   };
+}
+
+/** Postgres "data exception" errors (SQLSTATE class 22): the value itself is unacceptable. */
+function isDataException(err: unknown): err is Error & { code: string } {
+  if (!(err instanceof Error) || !('code' in err)) return false;
+  const { code } = err;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 const CONSUMER_EVENTS = 'somagent_consumer_events_total';

@@ -103,6 +103,28 @@ it('dead-letters malformed envelopes with the reason and raw bytes, and moves on
   expect(offsets).toEqual([first, first + 1, first + 2, first + 3]);
 });
 
+it('dead-letters an event Postgres refuses, without wedging the partition', async () => {
+  const subject = `run-${randomUUID()}`;
+  const before = auditEvent(subject);
+  // A valid envelope, but jsonb cannot hold a NUL character: no retry will ever store it.
+  const poison = auditEvent(subject, { decision: 'allow', note: 'nul:\u0000' });
+  const after = auditEvent(subject);
+  await publish(
+    TOPICS.audit,
+    subject,
+    [before, poison, after].map((e) => JSON.stringify(e)),
+  );
+
+  await waitFor(async () => (await auditRows(subject)).length === 2, 30_000, 'the events around the poison');
+  expect((await auditRows(subject)).map((r) => r.id).sort()).toEqual([before.id, after.id].sort());
+  const { rows } = await db.pool.query('SELECT reason, raw FROM event_dead_letters WHERE message_key = $1', [
+    subject,
+  ]);
+  expect(rows).toHaveLength(1);
+  expect(rows[0].reason).toMatch(/^Postgres rejected the event: .*\(SQLSTATE 22/);
+  expect(JSON.parse(Buffer.from(rows[0].raw).toString()).id).toBe(poison.id);
+});
+
 it('stores a redelivered event once, and a restarted member resumes after its committed offset', async () => {
   const subject = `run-${randomUUID()}`;
   const event = auditEvent(subject, { decision: 'review', score: 0.5 });
