@@ -11,6 +11,9 @@ export interface OutboxRow {
   createdAt: Date;
 }
 
+/** How many of the oldest pending rows, per row of batch, a claim looks at for key heads. */
+const CLAIM_WINDOW_FACTOR = 20;
+
 /** Rows still to publish, for a table alias. */
 const pending = (alias: string) => `${alias}.published_at IS NULL AND ${alias}.rejected_at IS NULL`;
 
@@ -22,37 +25,57 @@ const pending = (alias: string) => `${alias}.published_at IS NULL AND ${alias}.r
  * skips it and publishes k2 of the same key first. So a relay claims *keys*: it locks, with
  * SKIP LOCKED, only the oldest pending row (the head) of each key, and then takes that key's
  * following rows. Another relay can only claim a row of the same key once it is the head in
- * that relay's snapshot, i.e. after this transaction committed its rows as published — so no
- * two relays ever hold rows of one key, and a key's rows reach Kafka in `seq` order.
- * If the head was published meanwhile, Postgres re-checks `published_at IS NULL` on the locked
- * row (EvalPlanQual) and drops it.
+ * that relay's snapshot, i.e. after this transaction committed the earlier rows as published —
+ * so no two relays ever hold rows of one key, and a key's rows reach Kafka in `seq` order.
+ *
+ * It works on a window: the oldest `batchSize × 20` pending rows. Every pending row older than
+ * a window row is in the window too, so a key's first row in the window is its head, and its
+ * window rows are a gap-free prefix of its pending rows. Three index-driven statements, whatever
+ * the backlog size or the state of the planner's statistics:
+ *  1. read the window (ids and keys, seq order);
+ *  2. lock the heads (`FOR UPDATE SKIP LOCKED`), re-checking that they are still pending: a head
+ *     another relay published meanwhile drops out, and its key waits for the next batch;
+ *  3. lock the claimed keys' window rows (plain `FOR UPDATE`: never skip inside a key).
+ *
+ * Order is `seq` order among committed rows; two transactions writing the same key at the same
+ * time are ordered by when they become visible (a later `seq` may commit first).
  */
 export async function claimBatch(client: ClientBase, batchSize: number): Promise<OutboxRow[]> {
-  // Written as a correlated "seq = head of my key" (one index probe per row) rather than NOT
-  // EXISTS, which the planner turns into a quadratic anti-join when statistics are stale.
+  const window = await client.query<{ id: string; key: string }>(
+    `SELECT o.id, o.key FROM outbox o WHERE ${pending('o')} ORDER BY o.seq LIMIT $1`,
+    [batchSize * CLAIM_WINDOW_FACTOR],
+  );
+  const headIds: string[] = [];
+  const seenKeys = new Set<string>();
+  for (const row of window.rows) {
+    if (seenKeys.has(row.key)) continue;
+    seenKeys.add(row.key);
+    headIds.push(row.id);
+  }
+  if (headIds.length === 0) return [];
+
   const heads = await client.query<{ key: string }>(
-    `SELECT o.key
-       FROM outbox o
-      WHERE ${pending('o')}
-        AND o.seq = (SELECT p.seq FROM outbox p
-                      WHERE p.key = o.key AND ${pending('p')}
-                      ORDER BY p.seq LIMIT 1)
+    `SELECT o.key FROM outbox o
+      WHERE o.id = ANY($1::uuid[]) AND ${pending('o')}
       ORDER BY o.seq
-      LIMIT $1
+      LIMIT $2
         FOR UPDATE OF o SKIP LOCKED`,
-    [batchSize],
+    [headIds, batchSize],
   );
   if (heads.rowCount === 0) return [];
-  // No SKIP LOCKED here: skipping a row inside a claimed key would reorder that key.
+  const claimed = new Set(heads.rows.map((h) => h.key));
+  const ids = window.rows.filter((row) => claimed.has(row.key)).map((row) => row.id);
+
+  // Only the holder of a key's head changes that key's rows, so all of them are still pending.
+  // `o.seq` (the bigint) in ORDER BY: a bare "seq" would mean the text alias and sort "103" before "7".
   const rows = await client.query<OutboxRow>(
     `SELECT o.id, o.topic, o.key, o.envelope, o.seq::text AS seq, o.attempts, o.created_at AS "createdAt"
        FROM outbox o
-      WHERE o.key = ANY($1::text[]) AND ${pending('o')}
-      -- o.seq, the bigint: a bare "seq" would mean the text alias and sort "103" before "7".
+      WHERE o.id = ANY($1::uuid[]) AND ${pending('o')}
       ORDER BY o.seq
       LIMIT $2
         FOR UPDATE`,
-    [heads.rows.map((h) => h.key), batchSize],
+    [ids, batchSize],
   );
   return rows.rows;
 }

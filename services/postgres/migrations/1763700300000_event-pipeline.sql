@@ -4,9 +4,9 @@
 -- the reason in last_error) so it neither blocks its key forever nor reaches Kafka.
 ALTER TABLE outbox ADD COLUMN rejected_at timestamptz;
 
--- The relay claims the oldest pending row of each key and then that key's following rows.
-CREATE INDEX outbox_pending_key_idx ON outbox (key, seq)
-  WHERE published_at IS NULL AND rejected_at IS NULL;
+-- The relay reads the oldest pending rows in seq order (its claim window); this index matches
+-- that predicate exactly, so the plan stays an index scan + LIMIT whatever the statistics say.
+CREATE INDEX outbox_pending_seq_idx ON outbox (seq) WHERE published_at IS NULL AND rejected_at IS NULL;
 
 -- Consumer-side dedupe: Kafka delivery is at-least-once (a relay may republish after a crash, a
 -- consumer may be redelivered after a rebalance). A consumer records each event id it handled in
@@ -72,5 +72,5 @@ DROP TABLE training_events;
 DROP INDEX audit_events_time_idx;
 DROP TABLE event_dead_letters;
 DROP TABLE consumer_processed_events;
-DROP INDEX outbox_pending_key_idx;
+DROP INDEX outbox_pending_seq_idx;
 ALTER TABLE outbox DROP COLUMN rejected_at;
