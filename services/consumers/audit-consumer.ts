@@ -58,6 +58,7 @@ export type AuditConsumerOptions = {
   /** @default AUDIT_CONSUMER_GROUP */
   groupId?: string;
   sessionTimeout?: number;
+  maxWaitTimeInMs?: number;
   registry?: Registry;
 };
 

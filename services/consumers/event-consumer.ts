@@ -41,6 +41,8 @@ export interface CreateEventConsumerOptions {
   sessionTimeout?: number;
   /** @default 3000 (3 s) */
   heartbeatInterval?: number;
+  /** Longest a fetch waits for data; bounds delivery latency when traffic is low. @default 500 (0.5 s) */
+  maxWaitTimeInMs?: number;
   /** How long `start()` waits for the first group join. @default 60000 (60 s) */
   joinTimeoutMs?: number;
   /** Where `somagent_consumer_events_total{group,outcome}` is registered, if anywhere. */
@@ -83,11 +85,12 @@ export function createEventConsumer({
   chunkSize = 500,
   sessionTimeout,
   heartbeatInterval,
+  maxWaitTimeInMs,
   joinTimeoutMs = 60_000, // 60 s
   registry,
 }: CreateEventConsumerOptions): EventConsumer {
   const logger = parentLogger.child({ component: 'consumer', groupId });
-  const consumer = createConsumer(kafka, { groupId, sessionTimeout, heartbeatInterval });
+  const consumer = createConsumer(kafka, { groupId, sessionTimeout, heartbeatInterval, maxWaitTimeInMs });
   const stats: EventConsumerStats = { handled: 0, duplicates: 0, deadLettered: 0 };
   const counted = registry && consumerEventsCounter(registry);
   const count = (outcome: keyof EventConsumerStats) => {

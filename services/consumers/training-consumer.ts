@@ -39,6 +39,7 @@ export type TrainingConsumerOptions = {
   /** @default TRAINING_CONSUMER_GROUP */
   groupId?: string;
   sessionTimeout?: number;
+  maxWaitTimeInMs?: number;
   registry?: Registry;
 };
 
