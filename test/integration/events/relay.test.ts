@@ -4,7 +4,7 @@ import { appendToOutbox, type NewEvent, TOPICS } from '../../../services/events'
 import { createAuditConsumer, type EventConsumer } from '../../../services/consumers';
 import { createKafka, createProducer, type KafkaMockPeer } from '../../../services/kafka';
 import { withTransaction } from '../../../services/postgres';
-import { createRelay, type Relay } from '../../../services/relay';
+import { claimBatch, createRelay, type Relay } from '../../../services/relay';
 import { createKafkaTestDatabase } from '../../support/kafka-database';
 import {
   proxiedSocketFactory,
@@ -340,4 +340,47 @@ it('rejects an outbox row with an invalid envelope and still publishes the rest 
     (m) => m.name === 'somagent_relay_rejected_total',
   )!;
   expect(rejected.values).toEqual([expect.objectContaining({ labels: { topic: TOPICS.audit }, value: 1 })]);
+});
+
+it('republishes a batch whose commit was lost after Kafka acked it, and the consumer stores it once', async () => {
+  const subject = `run-${randomUUID()}`;
+  const events = await withTransaction(db.pool, async (c) => [
+    await appendToOutbox(c, gateDecision(subject, 1)),
+    await appendToOutbox(c, gateDecision(subject, 2)),
+  ]);
+  const ids = events.map((e) => e.id);
+  const duplicatesBefore = audit.stats.duplicates;
+
+  // A relay that dies between Kafka's ack and its COMMIT: the rows are in Kafka, still pending.
+  const producer = createProducer(relayKafka);
+  await producer.connect();
+  producers.push(producer);
+  const client = await db.pool.connect();
+  try {
+    await client.query('BEGIN');
+    const rows = await claimBatch(client, 10);
+    expect(rows.map((r) => r.id)).toEqual(ids);
+    await producer.send({
+      topic: TOPICS.audit,
+      acks: -1,
+      messages: rows.map((r) => ({ key: r.key, value: JSON.stringify(r.envelope) })),
+    });
+    await client.query('ROLLBACK');
+  } finally {
+    client.release();
+  }
+  expect(await pendingCount()).toBe(2);
+
+  await startRelay();
+  await waitFor(async () => (await pendingCount()) === 0, 15_000, 'the relay to republish');
+  await waitFor(() => seen.filter((s) => s.key === subject).length === 4, 15_000, 'both copies in Kafka');
+  await waitFor(
+    () => audit.stats.duplicates - duplicatesBefore === 2,
+    30_000,
+    'the consumer to skip the copies',
+  );
+  await stopRelays();
+
+  expect(await storedIds(ids)).toEqual(new Set(ids));
+  expect(kafkaOrder([subject])).toEqual(await outboxOrder([subject]));
 });
