@@ -2,6 +2,7 @@ import {
   type Consumer,
   type ISocketFactory,
   Kafka,
+  Partitioners,
   type Producer,
   type RetryOptions,
   type SASLOptions,
@@ -76,6 +77,8 @@ export interface CreateProducerOptions {
  */
 export function createProducer(kafka: Kafka, { idempotent = false }: CreateProducerOptions = {}): Producer {
   return kafka.producer({
+    // Murmur2 like the Java client, so a key lands on the same partition whoever produces it.
+    createPartitioner: Partitioners.DefaultPartitioner,
     idempotent,
     maxInFlightRequests: idempotent ? 5 : 1,
     // Topics are created at start-up (ensureTopics); where the admin API is unavailable the
