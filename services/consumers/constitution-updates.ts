@@ -66,6 +66,9 @@ export interface ConstitutionConsumerOptions {
  * `constitution.updated`. It starts at the latest offset: a starting worker loads the current
  * constitution from Postgres itself and only needs the updates that follow. Reloading is
  * idempotent, so dedupe is a bounded in-memory set rather than a table row per worker.
+ *
+ * Start it (and await `start()`) before loading the current constitution from Postgres, so an
+ * update committed after the load is always delivered; one committed before is in the load.
  */
 export function createConstitutionConsumer({
   notifier,
