@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, redactConfig } from '../config';
 import { registerConstitutionCommands } from './constitution-commands';
+import { registerEventCommands } from './events-commands';
 
 /**
  * One registration function per domain, each in its own file (`capsule-commands.ts`,
@@ -14,4 +15,5 @@ export function registerCommands(program: Command): void {
       process.stdout.write(`${JSON.stringify(redactConfig(loadConfig()), null, 2)}\n`);
     });
   registerConstitutionCommands(program);
+  registerEventCommands(program);
 }

@@ -95,6 +95,37 @@ export const envSchema = z.object({
   CONSTITUTION_HOST: z.string().trim().min(1).default('127.0.0.1'),
   /** Outside production: sign the shipped default with the local dev key and publish it at first start. */
   CONSTITUTION_BOOTSTRAP_DEFAULT: bool.default(true),
+  // --- Event pipeline (services/relay, services/consumers) ---
+  /** Outbox rows the relay claims and publishes per transaction. */
+  RELAY_BATCH_SIZE: z.coerce
+    .number({ message: 'expected a number' })
+    .int({ message: 'expected a whole number' })
+    .min(1, { message: 'expected 1 to 10000' })
+    .max(10_000, { message: 'expected 1 to 10000' })
+    .default(100),
+  /** Pause of the relay between polls once the outbox is drained, in milliseconds. */
+  RELAY_POLL_INTERVAL_MS: z.coerce
+    .number({ message: 'expected a number of milliseconds' })
+    .int({ message: 'expected a whole number' })
+    .min(10, { message: 'expected 10 to 60000' })
+    .max(60_000, { message: 'expected 10 to 60000' })
+    .default(200),
+  /** Kafka consumer session timeout in milliseconds (librdkafka's mock cluster needs >= 6000). */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce
+    .number({ message: 'expected a number of milliseconds' })
+    .int({ message: 'expected a whole number' })
+    .min(6_000, { message: 'expected at least 6000' })
+    .default(30_000),
+  /** TLS to the Kafka brokers (most production clusters require it). */
+  KAFKA_SSL: bool.default(false),
+  /** SASL mechanism for Kafka; needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD. */
+  KAFKA_SASL_MECHANISM: z
+    .enum(['plain', 'scram-sha-256', 'scram-sha-512'], {
+      message: 'expected plain, scram-sha-256 or scram-sha-512',
+    })
+    .optional(),
+  KAFKA_SASL_USERNAME: z.string().trim().min(1, { message: 'must not be empty when set' }).optional(),
+  KAFKA_SASL_PASSWORD: optionalSecret,
 });
 
 export type Env = z.input<typeof envSchema>;
@@ -105,6 +136,7 @@ export const SECRET_VARIABLES = [
   'OPENAI_API_KEY',
   'ANTHROPIC_API_KEY',
   'LOCAL_SLM_API_KEY',
+  'KAFKA_SASL_PASSWORD',
 ] as const satisfies readonly (keyof Config)[];
 
 /** URLs whose userinfo part (user:password@) is a credential. */
