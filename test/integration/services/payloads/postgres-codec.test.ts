@@ -23,7 +23,7 @@ describe('Postgres payload codec (real Postgres)', () => {
     const [encoded] = await codec.encode([payload]);
     expect(encodingOf(encoded!)).toBe(PAYLOAD_REF_ENCODING);
     expect(encoded!.data!.length).toBeLessThan(200);
-    const ref = JSON.parse(new TextDecoder().decode(encoded!.data!));
+    const ref = JSON.parse(new TextDecoder().decode(encoded!.data));
     const { rows } = await pool.query(
       "SELECT size_bytes FROM payload_blobs WHERE sha256 = decode($1, 'hex')",
       [ref.sha256],
@@ -58,7 +58,7 @@ describe('Postgres payload codec (real Postgres)', () => {
     );
     expect(b!.data).toEqual(a!.data);
     expect(c!.data).toEqual(a!.data);
-    const ref = JSON.parse(new TextDecoder().decode(a!.data!));
+    const ref = JSON.parse(new TextDecoder().decode(a!.data));
     const { rows } = await pool.query(
       "SELECT count(*)::int AS n FROM payload_blobs WHERE sha256 = decode($1, 'hex')",
       [ref.sha256],
@@ -74,7 +74,7 @@ describe('Postgres payload codec (real Postgres)', () => {
 
   it('a missing blob fails decode with an error naming the hash', async () => {
     const [ref] = await codec.encode([defaultPayloadConverter.toPayload(big())]);
-    const { sha256 } = JSON.parse(new TextDecoder().decode(ref!.data!));
+    const { sha256 } = JSON.parse(new TextDecoder().decode(ref!.data));
     await pool.query("DELETE FROM payload_blobs WHERE sha256 = decode($1, 'hex')", [sha256]);
     const err = await codec.decode([ref!]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PayloadBlobMissingError);
@@ -83,7 +83,7 @@ describe('Postgres payload codec (real Postgres)', () => {
 
   it('detects a blob whose bytes were altered', async () => {
     const [ref] = await codec.encode([defaultPayloadConverter.toPayload(big())]);
-    const { sha256 } = JSON.parse(new TextDecoder().decode(ref!.data!));
+    const { sha256 } = JSON.parse(new TextDecoder().decode(ref!.data));
     await pool.query(
       "UPDATE payload_blobs SET payload = payload || '\\x00'::bytea WHERE sha256 = decode($1, 'hex')",
       [sha256],
