@@ -142,13 +142,26 @@ export function fakeEmbedding(text: string): number[] {
 }
 
 function embeddingsReply(request: RecordedRequest): ScriptedReply {
-  const body = request.body as { input: string | string[]; model: string };
+  const body = request.body as {
+    input: string | string[];
+    model: string;
+    encoding_format?: 'float' | 'base64';
+  };
   const inputs = Array.isArray(body.input) ? body.input : [body.input];
+  // The SDK asks for base64 (little-endian float32) by default and decodes it, as the API does.
+  const encode = (vector: number[]) =>
+    body.encoding_format === 'base64'
+      ? Buffer.from(new Float32Array(vector).buffer).toString('base64')
+      : vector;
   return {
     body: {
       object: 'list',
       model: body.model,
-      data: inputs.map((text, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(text) })),
+      data: inputs.map((text, index) => ({
+        object: 'embedding',
+        index,
+        embedding: encode(fakeEmbedding(text)),
+      })),
       usage: {
         prompt_tokens: inputs.join(' ').split(/\s+/).length,
         total_tokens: inputs.join(' ').split(/\s+/).length,
