@@ -38,6 +38,24 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const REF_ENCODING_BYTES = encoder.encode(PAYLOAD_REF_ENCODING);
 
+/** Metadata alone, protobuf-encoded: small, and byte-for-byte stable for equal maps. */
+function encodeMetadata(payload: Payload): Buffer {
+  const sorted: Record<string, Uint8Array> = {};
+  for (const key of Object.keys(payload.metadata ?? {}).sort()) sorted[key] = payload.metadata![key]!;
+  return Buffer.from(ProtoPayload.encode({ metadata: sorted }).finish());
+}
+
+function toBuffer(data: Uint8Array | null | undefined): Buffer {
+  return data ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.alloc(0);
+}
+
+/** SHA-256 over the metadata's length, the metadata, and the data (unambiguous framing). */
+function digest(metadata: Buffer, data: Buffer): string {
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(metadata.length);
+  return createHash('sha256').update(length).update(metadata).update(data).digest('hex');
+}
+
 function encodingOf(payload: Payload): string | undefined {
   const raw = payload.metadata?.encoding;
   return raw ? decoder.decode(raw) : undefined;
@@ -51,7 +69,7 @@ export interface PostgresPayloadCodecOptions {
 
 /**
  * A `PayloadCodec` that moves large payloads out of workflow history into Postgres
- * (`payload_blobs`, content-addressed by SHA-256 of the serialized payload) and puts a small
+ * (`payload_blobs`, content-addressed by SHA-256 of its metadata and data) and puts a small
  * reference payload in their place. Runs in clients and workers (never in the workflow sandbox).
  * Inserts are idempotent, so the same payload encoded twice is stored once.
  */
@@ -61,23 +79,25 @@ export function createPostgresPayloadCodec({
 }: PostgresPayloadCodecOptions): PayloadCodec {
   return {
     async encode(payloads) {
-      const blobs = new Map<string, Buffer>();
+      const blobs = new Map<string, { metadata: Buffer; data: Buffer }>();
       const out = payloads.map((payload): Payload => {
         if (encodingOf(payload) === PAYLOAD_REF_ENCODING) return payload;
-        const bytes = Buffer.from(ProtoPayload.encode(payload).finish());
-        if (bytes.length <= thresholdBytes) return payload;
-        const sha256 = createHash('sha256').update(bytes).digest('hex');
-        blobs.set(sha256, bytes);
-        const ref: PayloadRef = { sha256, size: bytes.length };
+        const metadata = encodeMetadata(payload);
+        const data = toBuffer(payload.data);
+        const size = metadata.length + data.length;
+        if (size <= thresholdBytes) return payload;
+        const sha256 = digest(metadata, data);
+        blobs.set(sha256, { metadata, data });
+        const ref: PayloadRef = { sha256, size };
         return { metadata: { encoding: REF_ENCODING_BYTES }, data: encoder.encode(JSON.stringify(ref)) };
       });
-      if (blobs.size > 0) {
-        const hashes = [...blobs.keys()];
+      for (const [sha256, blob] of blobs) {
+        // One row per statement: a bytea parameter travels as is, while bytea arrays are
+        // hex-escaped text (several times slower for megabytes).
         await pool.query(
-          `INSERT INTO payload_blobs (sha256, payload, size_bytes)
-           SELECT decode(h, 'hex'), p, octet_length(p) FROM unnest($1::text[], $2::bytea[]) AS t(h, p)
+          `INSERT INTO payload_blobs (sha256, metadata, data, size_bytes) VALUES ($1, $2, $3, $4)
            ON CONFLICT (sha256) DO NOTHING`,
-          [hashes, hashes.map((h) => blobs.get(h)!)],
+          [Buffer.from(sha256, 'hex'), blob.metadata, blob.data, blob.metadata.length + blob.data.length],
         );
       }
       return out;
@@ -91,22 +111,21 @@ export function createPostgresPayloadCodec({
       );
       const wanted = [...new Set(refs.flatMap((r) => (r ? [r.sha256] : [])))];
       if (wanted.length === 0) return payloads;
-      const { rows } = await pool.query<{ sha256: string; payload: Buffer }>(
-        `SELECT encode(sha256, 'hex') AS sha256, payload FROM payload_blobs WHERE sha256 = ANY($1::bytea[])`,
+      const { rows } = await pool.query<{ sha256: string; metadata: Buffer; data: Buffer }>(
+        `SELECT encode(sha256, 'hex') AS sha256, metadata, data FROM payload_blobs WHERE sha256 = ANY($1::bytea[])`,
         [wanted.map((h) => Buffer.from(h, 'hex'))],
       );
-      const found = new Map(rows.map((r) => [r.sha256, r.payload]));
+      const found = new Map(rows.map((r) => [r.sha256, r]));
       const missing = wanted.filter((h) => !found.has(h));
       if (missing.length > 0) throw new PayloadBlobMissingError(missing);
-      for (const [sha256, bytes] of found) {
-        if (createHash('sha256').update(bytes).digest('hex') !== sha256)
-          throw new PayloadBlobCorruptError(sha256);
+      for (const [sha256, row] of found) {
+        if (digest(row.metadata, row.data) !== sha256) throw new PayloadBlobCorruptError(sha256);
       }
       return payloads.map((payload, i) => {
         const ref = refs[i];
         if (!ref) return payload;
-        const restored = ProtoPayload.decode(found.get(ref.sha256)!);
-        return { metadata: restored.metadata, data: restored.data };
+        const row = found.get(ref.sha256)!;
+        return { metadata: ProtoPayload.decode(row.metadata).metadata, data: row.data };
       });
     },
   };

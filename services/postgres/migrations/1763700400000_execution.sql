@@ -51,11 +51,13 @@ CREATE TABLE tool_executions (
 );
 CREATE INDEX tool_executions_workflow_idx ON tool_executions (workflow_id, executed_at);
 
--- Large Temporal payloads kept out of workflow history, content-addressed by SHA-256 of the
--- serialized payload (metadata + data), so identical payloads are stored once.
+-- Large Temporal payloads kept out of workflow history, content-addressed by SHA-256 over the
+-- payload's metadata and data, so identical payloads are stored once. Data is kept apart from the
+-- (small, protobuf-encoded) metadata so megabytes are never re-serialized.
 CREATE TABLE payload_blobs (
   sha256      bytea PRIMARY KEY CHECK (octet_length(sha256) = 32),
-  payload     bytea       NOT NULL,
+  metadata    bytea       NOT NULL,
+  data        bytea       NOT NULL,
   size_bytes  integer     NOT NULL,
   created_at  timestamptz NOT NULL DEFAULT now()
 );

@@ -85,7 +85,7 @@ describe('Postgres payload codec (real Postgres)', () => {
     const [ref] = await codec.encode([defaultPayloadConverter.toPayload(big())]);
     const { sha256 } = JSON.parse(new TextDecoder().decode(ref!.data));
     await pool.query(
-      "UPDATE payload_blobs SET payload = payload || '\\x00'::bytea WHERE sha256 = decode($1, 'hex')",
+      "UPDATE payload_blobs SET data = data || '\\x00'::bytea WHERE sha256 = decode($1, 'hex')",
       [sha256],
     );
     await expect(codec.decode([ref!])).rejects.toBeInstanceOf(PayloadBlobCorruptError);
