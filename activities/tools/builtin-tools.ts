@@ -1,20 +1,11 @@
 import { z } from 'zod';
 import type { MemoryStore } from '../memory/memory-store';
+import { BUILTIN_TOOL_IDS } from '../shared/tool-ids';
 import type { HttpRequester } from './http-request';
 import { defineTool, type ToolDescriptor } from './registry';
 import type { Workspaces } from './workspace';
 
-/** Ids of the built-in tools (fixed cross-team contract). */
-export const BUILTIN_TOOL_IDS = {
-  workspaceRead: 'workspace.read',
-  workspaceWrite: 'workspace.write',
-  workspaceList: 'workspace.list',
-  httpRequest: 'http.request',
-  memoryRecall: 'memory.recall',
-  memoryRemember: 'memory.remember',
-  delegate: 'delegate',
-  finish: 'finish',
-} as const;
+export { BUILTIN_TOOL_IDS };
 
 const relativePath = z
   .string()
