@@ -65,6 +65,7 @@ function assistantBlocks(message: Extract<SlmMessage, { role: 'assistant' }>): C
 /**
  * Anthropic takes the system prompt apart from the turns, and tool results as `tool_result`
  * blocks inside a user turn; consecutive tool messages (parallel calls) share one user turn.
+ * `temperature` is not sent: the Messages API version this SDK speaks no longer takes it.
  */
 export function toAnthropicRequest(request: SlmRequest): MessageCreateParamsNonStreaming {
   const system = request.messages
@@ -106,7 +107,6 @@ export function toAnthropicRequest(request: SlmRequest): MessageCreateParamsNonS
     max_tokens: request.maxOutputTokens ?? DEFAULT_MAX_OUTPUT_TOKENS,
     messages,
     ...(system ? { system } : {}),
-    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
     ...(tools ? { tools } : {}),
   };
 }

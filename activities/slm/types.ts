@@ -50,6 +50,7 @@ export interface SlmRequest {
   tools?: SlmToolDefinition[];
   /** Cap on generated tokens. @default 1024 */
   maxOutputTokens?: number;
+  /** Sampling temperature (OpenAI-compatible providers; Anthropic ignores it). */
   temperature?: number;
 }
 

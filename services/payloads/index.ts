@@ -4,5 +4,7 @@ export {
   PAYLOAD_REF_ENCODING,
   PayloadBlobCorruptError,
   PayloadBlobMissingError,
+  prunePayloadBlobs,
   type PostgresPayloadCodecOptions,
 } from './postgres-codec';
+export { createDataConverter } from './data-converter';

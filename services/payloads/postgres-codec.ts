@@ -130,3 +130,19 @@ export function createPostgresPayloadCodec({
     },
   };
 }
+
+/**
+ * Deletes blobs stored before `olderThan`. Run it with a margin beyond the namespace's history
+ * retention (plus the longest-running workflow): a blob is needed as long as any history, open
+ * or retained, references it. Returns the number of blobs deleted.
+ */
+export async function prunePayloadBlobs({
+  pool,
+  olderThan,
+}: {
+  pool: Pool;
+  olderThan: Date;
+}): Promise<number> {
+  const res = await pool.query('DELETE FROM payload_blobs WHERE created_at < $1', [olderThan]);
+  return res.rowCount ?? 0;
+}

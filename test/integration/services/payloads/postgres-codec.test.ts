@@ -5,6 +5,7 @@ import {
   PAYLOAD_REF_ENCODING,
   PayloadBlobCorruptError,
   PayloadBlobMissingError,
+  prunePayloadBlobs,
 } from '../../../../services/payloads';
 import { testPool } from '../../../support/pg';
 
@@ -97,5 +98,19 @@ describe('Postgres payload codec (real Postgres)', () => {
     const [decoded] = await codec.decode(await codec.encode([payload]));
     // Buffer#equals: jest's deep equality walks a megabyte element by element.
     expect(Buffer.from(defaultPayloadConverter.fromPayload<Uint8Array>(decoded!)).equals(bytes)).toBe(true);
+  });
+
+  it('prunes blobs older than a cut-off and keeps newer ones', async () => {
+    const [old] = await codec.encode([defaultPayloadConverter.toPayload(big())]);
+    const oldRef = JSON.parse(new TextDecoder().decode(old!.data));
+    await pool.query(
+      "UPDATE payload_blobs SET created_at = now() - interval '40 days' WHERE sha256 = decode($1, 'hex')",
+      [oldRef.sha256],
+    );
+    const [fresh] = await codec.encode([defaultPayloadConverter.toPayload(big())]);
+    const deleted = await prunePayloadBlobs({ pool, olderThan: new Date(Date.now() - 30 * 86_400_000) });
+    expect(deleted).toBeGreaterThanOrEqual(1);
+    await expect(codec.decode([old!])).rejects.toBeInstanceOf(PayloadBlobMissingError);
+    expect(await codec.decode([fresh!])).toHaveLength(1);
   });
 });
