@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import {
+  decodeFromPayloadsAtIndex,
+  encodeToPayloads,
+  loadDataConverter,
+} from '@temporalio/common/lib/internal-non-workflow';
+import {
   createPostgresPayloadCodec,
   PAYLOAD_REF_ENCODING,
   PayloadBlobCorruptError,
+  createDataConverter,
   PayloadBlobMissingError,
   prunePayloadBlobs,
 } from '../../../../services/payloads';
@@ -112,5 +118,14 @@ describe('Postgres payload codec (real Postgres)', () => {
     expect(deleted).toBeGreaterThanOrEqual(1);
     await expect(codec.decode([old!])).rejects.toBeInstanceOf(PayloadBlobMissingError);
     expect(await codec.decode([fresh!])).toHaveLength(1);
+  });
+
+  it('plugs into the SDK data converter pipeline that clients and workers use', async () => {
+    const converter = loadDataConverter(createDataConverter({ pool, thresholdBytes: 2048 }));
+    const input = { capsule: 'docs@1.0.0', context: 'x'.repeat(10_000) };
+    const payloads = await encodeToPayloads(converter, input, 'small');
+    expect(payloads!.map(encodingOf)).toEqual([PAYLOAD_REF_ENCODING, 'json/plain']);
+    expect(await decodeFromPayloadsAtIndex(converter, 0, payloads)).toEqual(input);
+    expect(await decodeFromPayloadsAtIndex(converter, 1, payloads)).toBe('small');
   });
 });
