@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, redactConfig } from '../config';
+import { registerExecutionCommands } from './execution-commands';
 
 /**
  * One registration function per domain, each in its own file (`capsule-commands.ts`,
@@ -12,4 +13,5 @@ export function registerCommands(program: Command): void {
     .action(() => {
       process.stdout.write(`${JSON.stringify(redactConfig(loadConfig()), null, 2)}\n`);
     });
+  registerExecutionCommands(program);
 }
