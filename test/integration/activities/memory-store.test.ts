@@ -69,6 +69,16 @@ describe('memory store (real Postgres)', () => {
     expect(procedures.map((p) => p.content)).toEqual(['release checklist']);
   });
 
+  it('treats stop-word-only and symbol-only queries as matching nothing, without errors', async () => {
+    const scope = { tenant: uniqueId('t') };
+    await memory.remember({ scope, content: 'The quick brown fox' });
+    expect(await memory.recall({ scope, query: 'the of and' })).toEqual([]);
+    expect(await memory.recall({ scope, query: "?!* ' & | :" })).toEqual([]);
+    expect((await memory.recall({ scope, query: "fox's & quick!" })).map((m) => m.content)).toEqual([
+      'The quick brown fox',
+    ]);
+  });
+
   it('is idempotent per key', async () => {
     const scope = { tenant: uniqueId('t') };
     const key = uniqueId('wf/run/act');
