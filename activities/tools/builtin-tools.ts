@@ -32,7 +32,7 @@ export function builtinTools({
       description: 'Read a UTF-8 text file from the run workspace.',
       args: z.object({ path: relativePath }).strict(),
       risk: 'low',
-      category: 'workspace',
+      category: 'filesystem',
       sideEffect: 'read',
       egress: false,
       execute: async (args, ctx) => (await workspaces.open(ctx.workspaceId)).read(args),
@@ -44,7 +44,7 @@ export function builtinTools({
         .object({ path: relativePath, content: z.string().describe('The full new content of the file') })
         .strict(),
       risk: 'medium',
-      category: 'workspace',
+      category: 'filesystem',
       sideEffect: 'write',
       egress: false,
       execute: async (args, ctx) => (await workspaces.open(ctx.workspaceId)).write(args),
@@ -59,7 +59,7 @@ export function builtinTools({
         })
         .strict(),
       risk: 'low',
-      category: 'workspace',
+      category: 'filesystem',
       sideEffect: 'read',
       egress: false,
       execute: async (args, ctx) => (await workspaces.open(ctx.workspaceId)).list(args),
@@ -85,8 +85,10 @@ export function builtinTools({
         .strict(),
       risk: 'high',
       category: 'network',
-      // A POST may change remote state; a GET is recorded too so a retry sees the same answer.
+      // Declared 'write' so every call is recorded (a retry sees the same answer); the gate
+      // asks `writes`, where only POST changes state.
       sideEffect: 'write',
+      writes: (args) => args.method === 'POST',
       egress: true,
       execute: (args, ctx) =>
         httpRequest(args, { guardrailHosts: ctx.guardrails.allowedHosts, signal: ctx.signal }),

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { SlmToolDefinition } from '../slm/types';
 import { describeIssues } from '../shared/failures';
 
-export type ToolRisk = 'low' | 'medium' | 'high';
+/** Same scale as the constitution's `ToolRisk` (constitution/descriptor.ts). */
+export type ToolRisk = 'low' | 'medium' | 'high' | 'critical';
 export type ToolSideEffect = 'read' | 'write';
 
 /** Everything a tool executor may know about the call; secrets are not part of it. */
@@ -42,6 +43,11 @@ export interface ToolDescriptor<S extends z.ZodType = z.ZodType> {
   category: string;
   sideEffect: ToolSideEffect;
   egress: boolean;
+  /**
+   * Whether one call changes state, when that depends on the arguments (`http.request`: POST
+   * writes, GET reads). Without it, `sideEffect` decides.
+   */
+  writes?: (args: z.output<S>) => boolean;
   /** Absent for tools the workflow handles. */
   execute?: (args: z.output<S>, context: ToolContext) => Promise<unknown>;
 }
@@ -61,6 +67,11 @@ export interface ToolRegistry {
   definitions(ids?: readonly string[]): SlmToolDefinition[];
   /** Validates arguments against the tool's schema; problems name each field. */
   check(id: string, args: unknown): ArgsCheck;
+  /**
+   * Whether this call changes state: the gate's `writes` for the action descriptor. Unknown
+   * tools and arguments that fail validation count as writes (the cautious answer).
+   */
+  writes(id: string, args: unknown): boolean;
 }
 
 function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> {
@@ -97,6 +108,13 @@ export function createToolRegistry(tools: readonly ToolDescriptor[]): ToolRegist
     list,
     definitions: (ids) =>
       list(ids).map(({ id, description, parameters }) => ({ name: id, description, parameters })),
+    writes(id, args) {
+      const tool = byId.get(id);
+      if (!tool) return true;
+      if (!tool.writes) return tool.sideEffect === 'write';
+      const parsed = tool.args.safeParse(args);
+      return parsed.success ? tool.writes(parsed.data) : true;
+    },
     check(id, args) {
       const tool = byId.get(id);
       if (!tool) return { ok: false, problems: `unknown tool ${id}` };
