@@ -135,6 +135,7 @@ export function builtinTools({
       category: 'memory',
       sideEffect: 'write',
       egress: false,
+      idempotentByKey: true,
       execute: (args, ctx) =>
         memory.remember({
           scope: { tenant: ctx.tenant, capsule: ctx.capsule, persona: ctx.persona },

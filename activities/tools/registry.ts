@@ -48,6 +48,12 @@ export interface ToolDescriptor<S extends z.ZodType = z.ZodType> {
    * writes, GET reads). Without it, `sideEffect` decides.
    */
   writes?: (args: z.output<S>) => boolean;
+  /**
+   * The executor is itself idempotent on `context.idempotencyKey` (e.g. a unique key in its own
+   * table), so `executeTool` skips the execution record. It also avoids holding a second pooled
+   * connection while the executor uses the same pool.
+   */
+  idempotentByKey?: boolean;
   /** Absent for tools the workflow handles. */
   execute?: (args: z.output<S>, context: ToolContext) => Promise<unknown>;
 }

@@ -105,7 +105,7 @@ export function createToolActivities({
       const run = () => execute(checked.args, context);
       try {
         const { result, replayed } =
-          tool.sideEffect === 'write'
+          tool.sideEffect === 'write' && !tool.idempotentByKey
             ? await executionLog.once({ key, toolId: tool.id, workflowId: inv.workflowId }, run)
             : { result: await run(), replayed: false };
         log.debug({ toolId: tool.id, key, replayed }, 'tool executed');

@@ -382,7 +382,9 @@ describe('tool activities (real Postgres, real filesystem, local HTTP server)', 
       arguments: { content: 'The API uses cursor pagination', tags: ['api'] },
       context: ctx,
     });
-    expect(retried.output).toEqual(first.output);
+    // memory.remember is idempotent on its own key (no execution record, no second connection).
+    expect(first.output).toMatchObject({ created: true });
+    expect(retried.output).toEqual({ id: (first.output as { id: string }).id, created: false });
     const recalled = await activities.executeTool({
       toolId: 'memory.recall',
       arguments: { query: 'pagination' },
