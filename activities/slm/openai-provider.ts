@@ -79,7 +79,12 @@ function toOpenAiMessage(message: SlmMessage): ChatCompletionMessageParam {
           : {}),
       };
     case 'tool':
-      return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+      // Chat Completions has no error flag on tool results: say it in the text.
+      return {
+        role: 'tool',
+        tool_call_id: message.toolCallId,
+        content: message.isError ? `ERROR: ${message.content}` : message.content,
+      };
   }
 }
 

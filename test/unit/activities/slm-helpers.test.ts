@@ -91,6 +91,11 @@ describe('request translation', () => {
       ],
     });
     expect(req.tools).toBeUndefined();
+    const failed = toOpenAiRequest({
+      model: 'm',
+      messages: [{ role: 'tool', toolCallId: 'c', content: 'no such file', isError: true }],
+    });
+    expect(failed.messages[0]).toEqual({ role: 'tool', tool_call_id: 'c', content: 'ERROR: no such file' });
     expect(req.messages[0]).toMatchObject({
       tool_calls: [{ function: { name: 'a__b', arguments: '{bad' } }],
     });
