@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import OpenAI, { APIUserAbortError } from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import { createLogger } from '../../../services/logger';
@@ -174,6 +174,28 @@ describe('slmComplete (fake providers, real Redis budgets and limiter)', () => {
     const ok = await activities.slmComplete(input);
     expect(ok.text).toBe('ok');
     expect((await budgets.state({ tenant })).spentUsd).toBeCloseTo(ok.costUsd);
+  });
+
+  it('activity cancellation aborts the HTTP call and gives the reservation back', async () => {
+    const tenant = uniqueId('tenant');
+    await budgets.setLimit({ tenant, limitUsd: 1 });
+    const controller = new AbortController();
+    inv = { ...inv, signal: controller.signal };
+    openai.enqueue({ ...openAiText('too late'), delayMs: 3_000 });
+    const started = Date.now();
+    const call = activities.slmComplete({
+      tenant,
+      messages: [{ role: 'user', content: 'x' }],
+      model: preferences.planning,
+    });
+    setTimeout(() => controller.abort(), 100);
+    const err = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(APIUserAbortError); // passed through untouched: Temporal sees a cancellation
+    expect(Date.now() - started).toBeLessThan(2_500);
+    expect(await budgets.state({ tenant })).toMatchObject({ reservedUsd: 0, spentUsd: 0 });
   });
 
   it('our per-provider limiter turns into SlmRateLimited with nextRetryDelay', async () => {

@@ -40,6 +40,7 @@ export interface ScriptedServer {
 export async function startScriptedServer(route: Route): Promise<ScriptedServer> {
   const queue: ScriptedReply[] = [];
   const requests: RecordedRequest[] = [];
+  const timers = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -67,8 +68,15 @@ export async function startScriptedServer(route: Route): Promise<ScriptedServer>
         });
         res.end(payload);
       };
-      if (reply.delayMs) setTimeout(send, reply.delayMs);
-      else send();
+      if (reply.delayMs) {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          if (!res.destroyed) send();
+        }, reply.delayMs);
+        timers.add(timer);
+      } else {
+        send();
+      }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -80,6 +88,8 @@ export async function startScriptedServer(route: Route): Promise<ScriptedServer>
     pending: () => queue.length,
     close: () =>
       new Promise<void>((resolve, reject) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
         server.closeAllConnections();
         server.close((err) => (err ? reject(err) : resolve()));
       }),
