@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig, redactConfig } from '../config';
 import { registerConstitutionCommands } from './constitution-commands';
 import { registerEventCommands } from './events-commands';
+import { registerExecutionCommands } from './execution-commands';
 
 /**
  * One registration function per domain, each in its own file (`capsule-commands.ts`,
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
     });
   registerConstitutionCommands(program);
   registerEventCommands(program);
+  registerExecutionCommands(program);
 }

@@ -126,6 +126,58 @@ export const envSchema = z.object({
     .optional(),
   KAFKA_SASL_USERNAME: z.string().trim().min(1, { message: 'must not be empty when set' }).optional(),
   KAFKA_SASL_PASSWORD: optionalSecret,
+  // ── Execution: activities (SLM, tools, memory, budgets) and the payload codec ──────────────
+  /** Root under which every run gets its own workspace directory. */
+  WORKSPACE_ROOT: z.string().trim().min(1).default('.data/workspaces'),
+  /** Hosts `http.request` may reach: comma-separated names or `*.example.com`. Empty: none. */
+  HTTP_TOOL_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  HTTP_TOOL_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1024 * 1024),
+  HTTP_TOOL_TIMEOUT_MS: z.coerce.number().int().min(1).default(15_000),
+  /** Requests per minute per SLM provider, shared by all workers, e.g. `openai=500,anthropic=50`. */
+  SLM_RATE_LIMITS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const limits: Record<string, { requests: number }> = {};
+      for (const part of value
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean)) {
+        const match = /^([A-Za-z0-9_-]+)=(\d+)$/.exec(part);
+        if (!match) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `expected provider=requestsPerMinute, e.g. openai=500 (got "${part}")`,
+          });
+          return z.NEVER;
+        }
+        limits[match[1]!] = { requests: Number(match[2]) };
+      }
+      return limits;
+    }),
+  /** How long an uncommitted budget reservation holds money before it expires. */
+  BUDGET_RESERVATION_TTL_MS: z.coerce.number().int().min(1_000).default(600_000),
+  /** Embeddings for memory recall: `openai` or `local` (a configured provider), model below. */
+  EMBEDDINGS_PROVIDER: z.enum(['openai', 'local']).optional(),
+  EMBEDDINGS_MODEL: z.string().trim().min(1).default('text-embedding-3-small'),
+  /** Payloads larger than this (bytes) are kept in Postgres instead of workflow history. */
+  PAYLOAD_CODEC_THRESHOLD_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(128 * 1024),
 });
 
 export type Env = z.input<typeof envSchema>;

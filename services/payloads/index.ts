@@ -1,0 +1,10 @@
+export {
+  createPostgresPayloadCodec,
+  DEFAULT_PAYLOAD_THRESHOLD_BYTES,
+  PAYLOAD_REF_ENCODING,
+  PayloadBlobCorruptError,
+  PayloadBlobMissingError,
+  prunePayloadBlobs,
+  type PostgresPayloadCodecOptions,
+} from './postgres-codec';
+export { createDataConverter } from './data-converter';

@@ -1,0 +1,2 @@
+export { createRedis, type CreateRedisOptions, type Redis } from './client';
+export { defineScript, type RedisScript } from './script';

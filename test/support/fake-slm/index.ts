@@ -1,0 +1,3 @@
+export * from './scripted-server';
+export * from './openai-server';
+export * from './anthropic-server';
