@@ -1,15 +1,12 @@
+import { GATE_ERROR_TYPES } from '../../workflows/shared/errors';
+
 /**
  * `ApplicationFailure.type` strings of every failure our activities (and the gate) raise. Pure
- * constants with no imports, so workflow code can import this module to branch on failure types
- * and to list them in `RetryPolicy.nonRetryableErrorTypes`.
+ * constants, so workflow code can import this module to branch on failure types and to list them
+ * in `RetryPolicy.nonRetryableErrorTypes`. The gate types come from the workflows' boundary module.
  */
 export const ERROR_TYPES = {
-  /** The constitution gate denied the action (hard rule or score below θ). Never retried. */
-  ConstitutionDenied: 'ConstitutionDenied',
-  /** The action is in the review band: the workflow waits for an `approve` signal, then retries. */
-  ApprovalRequired: 'ApprovalRequired',
-  /** A budget reservation does not fit in the tenant's remaining budget. Never retried. */
-  BudgetExceeded: 'BudgetExceeded',
+  ...GATE_ERROR_TYPES,
   /** The provider answered 429 or our own per-provider limiter is full; retried after a delay. */
   SlmRateLimited: 'SlmRateLimited',
   /** The provider rejected the request (4xx other than 429): retrying cannot help. */

@@ -1,15 +1,23 @@
 /**
- * `ApplicationFailure.type` strings that workflows raise or branch on. The gate and activity
- * types share their spelling with `activities/shared/error-types.ts`; the rest are raised by the
- * workflows themselves. Pure constants: safe in the sandbox.
+ * Failure types of the constitution gate and budgets, raised by activities and the gate and
+ * branched on by workflows: defined once here, spread into both catalogues below and in
+ * `activities/shared/error-types.ts`, so the spelling can never drift apart.
  */
-export const WORKFLOW_ERROR_TYPES = {
+export const GATE_ERROR_TYPES = {
   /** The constitution gate denied the action (hard rule or score below θ). Never retried. */
   ConstitutionDenied: 'ConstitutionDenied',
   /** The action is in the review band: the workflow waits for an `approve` signal, then retries. */
   ApprovalRequired: 'ApprovalRequired',
-  /** A budget reservation does not fit in what the run has left. Never retried. */
+  /** A budget reservation does not fit in what the run or tenant has left. Never retried. */
   BudgetExceeded: 'BudgetExceeded',
+} as const;
+
+/**
+ * `ApplicationFailure.type` strings that workflows raise or branch on: the gate types plus those
+ * the workflows raise themselves. Pure constants: safe in the sandbox.
+ */
+export const WORKFLOW_ERROR_TYPES = {
+  ...GATE_ERROR_TYPES,
   /** The workflow input failed validation; the message names the field path and the fix. */
   InvalidWorkflowInput: 'InvalidWorkflowInput',
   /** An instruction template refers to a value the run does not have. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Pool } from 'pg';
 import { DEFAULT_CONSTITUTION, validateConstitution } from '../../../constitution';
-import { buildProgram } from '../../../services/cli/main';
+import { runSomagent } from '../../support/cli';
 import { createJwtVerifier } from '../../../services/auth';
 import { createConstitutionService } from '../../../services/constitution';
 import { readKeyPair } from '../../../services/constitution/key-files';
@@ -22,22 +22,7 @@ let dir: string;
 let pool: Pool;
 const savedDataDir = process.env.SOMAGENT_DATA_DIR;
 
-/** Runs `somagent <args>` in-process and returns what it wrote to stdout. */
-async function somagent(...args: string[]): Promise<string> {
-  const chunks: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    chunks.push(String(chunk));
-    return true;
-  });
-  try {
-    await buildProgram()
-      .exitOverride()
-      .parseAsync(['node', 'somagent', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return chunks.join('');
-}
+const somagent = runSomagent;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'somagent-cli-'));

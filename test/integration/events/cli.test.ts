@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { buildProgram } from '../../../services/cli/main';
+import { runSomagent } from '../../support/cli';
 import { parseDuration } from '../../../services/cli/events-commands';
 import { appendToOutbox } from '../../../services/events';
 import { withTransaction } from '../../../services/postgres';
@@ -20,19 +20,7 @@ afterAll(async () => {
 /** Runs `somagent ...args` in-process and returns what it printed as JSON. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- printed JSON, asserted field by field
 async function somagent(...args: string[]): Promise<Record<string, any>> {
-  let out = '';
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await buildProgram()
-      .exitOverride()
-      .parseAsync(['node', 'somagent', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return JSON.parse(out);
+  return JSON.parse(await runSomagent(...args));
 }
 
 const decision = (subject: string, value: string) => ({

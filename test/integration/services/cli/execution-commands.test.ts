@@ -1,22 +1,8 @@
-import { buildProgram } from '../../../../services/cli/main';
+import { runSomagent } from '../../../support/cli';
 import { testRedis, uniqueId } from '../../activities/helpers';
 import { createBudgetStore } from '../../../../activities/budget/budget-store';
 
-async function run(args: string[]): Promise<string> {
-  let out = '';
-  const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  try {
-    await buildProgram()
-      .exitOverride()
-      .parseAsync(['node', 'somagent', ...args]);
-  } finally {
-    write.mockRestore();
-  }
-  return out;
-}
+const run = (args: string[]) => runSomagent(...args);
 
 describe('somagent budget / payloads commands', () => {
   const redis = testRedis();
