@@ -307,7 +307,7 @@ export const stepSchema = z
     if (s.persona !== undefined && s.instruction === undefined) {
       ctx.addIssue({ code: 'custom', path: ['persona'], message: 'a persona step needs an "instruction"' });
     }
-    if (s.capsule !== undefined) {
+    if (s.capsule !== undefined && s.persona === undefined) {
       if (s.instruction !== undefined) {
         ctx.addIssue({
           code: 'custom',
@@ -384,7 +384,7 @@ export const capsuleSchema = z
     }
     if (c.type !== 'composite') {
       c.steps.forEach((s, i) => {
-        if (s.capsule !== undefined) {
+        if (s.capsule !== undefined && s.persona === undefined) {
           ctx.addIssue({
             code: 'custom',
             path: ['steps', i, 'capsule'],

@@ -394,11 +394,11 @@ function checkTemplates(
         : [];
   for (const text of texts) {
     const scan = scanTemplate(text);
-    for (const p of scan.problems) bag.error('template-syntax', path, p.message);
+    for (const p of scan.problems) bag.error('template-syntax', path, p.message, p.offset);
     for (const ref of scan.refs) {
       const [root, name, ...rest] = ref.segments;
       const problem = templateProblem(capsule, root!, name, rest, stepId, visible, outputs, allowEvent);
-      if (problem) bag.error('unknown-variable', path, `{{ ${ref.expression} }}: ${problem}`);
+      if (problem) bag.error('unknown-variable', path, `{{ ${ref.expression} }}: ${problem}`, ref.offset);
     }
   }
 }

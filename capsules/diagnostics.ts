@@ -42,8 +42,14 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where} ${d.path === '' ? '(document)' : d.path} ${tag}${d.message}`;
 }
 
-/** Maps a field path to its position in the source; `undefined` when not known. */
-export type Locator = (path: readonly PathSegment[]) => { line: number; column: number } | undefined;
+/**
+ * Maps a field path to its position in the source; `undefined` when not known. `offset` points
+ * inside a string value (e.g. at a `{{` in an instruction) where the source allows it.
+ */
+export type Locator = (
+  path: readonly PathSegment[],
+  offset?: number,
+) => { line: number; column: number } | undefined;
 
 /** Where a document came from: its name and how to find positions in it. */
 export interface SourceInfo {
@@ -56,8 +62,14 @@ export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
   constructor(private readonly source: SourceInfo) {}
 
-  add(severity: Severity, code: string, path: readonly PathSegment[], message: string): void {
-    const pos = this.source.locate?.(path) ?? { line: 0, column: 0 };
+  add(
+    severity: Severity,
+    code: string,
+    path: readonly PathSegment[],
+    message: string,
+    offset?: number,
+  ): void {
+    const pos = this.source.locate?.(path, offset) ?? { line: 0, column: 0 };
     this.items.push({
       severity,
       code,
@@ -69,8 +81,8 @@ export class DiagnosticBag {
     });
   }
 
-  error(code: string, path: readonly PathSegment[], message: string): void {
-    this.add('error', code, path, message);
+  error(code: string, path: readonly PathSegment[], message: string, offset?: number): void {
+    this.add('error', code, path, message, offset);
   }
 
   warn(code: string, path: readonly PathSegment[], message: string): void {

@@ -51,8 +51,8 @@ function parseWith<T>(schema: z.ZodType<T>, text: string, file: string): ParseRe
       code: `yaml-${e.code.toLowerCase().replace(/_/g, '-')}`,
       file,
       path: '',
-      line: e.linePos?.[0].line ?? 0,
-      column: e.linePos?.[0].col ?? 0,
+      line: yaml.lineCounter.linePos(e.pos[0]).line,
+      column: yaml.lineCounter.linePos(e.pos[0]).col,
       message: e.message.split('\n')[0]!,
     }));
     return { diagnostics, source };

@@ -1,4 +1,14 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { Locator, PathSegment } from './diagnostics';
 
 /**
@@ -19,7 +29,11 @@ export function readYaml(text: string): YamlSource {
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  const locate: Locator = (path) => {
+  const locate: Locator = (path, offset) => {
+    if (offset !== undefined) {
+      const inside = locateInString(text, doc.getIn(path, true), offset);
+      if (inside !== undefined) return position(inside);
+    }
     let node: unknown = doc.contents;
     // The closest position found so far: a missing field points at its parent.
     let best = node && (node as Node).range ? position((node as Node).range![0]) : { line: 1, column: 1 };
@@ -70,4 +84,37 @@ export function locateKey(source: YamlSource, path: readonly PathSegment[], key:
 function keyOf(key: unknown): string | undefined {
   if (isScalar(key)) return String(key.value);
   return typeof key === 'string' ? key : undefined;
+}
+
+/**
+ * Source offset of character `offset` of a string scalar's value, where the mapping is exact:
+ * plain and quoted one-line scalars without escapes, and literal (`|`) block scalars. Folded and
+ * escaped scalars fall back to the scalar's start (undefined here).
+ */
+function locateInString(text: string, node: unknown, offset: number): number | undefined {
+  if (!isScalar(node) || typeof node.value !== 'string' || !node.range) return undefined;
+  const value = node.value;
+  const [start, end] = node.range;
+  const raw = text.slice(start, end);
+  switch (node.type) {
+    case Scalar.PLAIN:
+      return raw === value ? start + offset : undefined;
+    case Scalar.QUOTE_DOUBLE:
+    case Scalar.QUOTE_SINGLE:
+      return raw.slice(1, -1) === value ? start + 1 + offset : undefined;
+    case Scalar.BLOCK_LITERAL: {
+      const before = value.slice(0, offset);
+      const lineIndex = before.split('\n').length - 1;
+      const column = offset - (before.lastIndexOf('\n') + 1);
+      // Lines of the block after its header line (`|`, `|-`, `|2` ...).
+      const lines = raw.split('\n').slice(1);
+      const firstContent = lines.find((l) => l.trim() !== '');
+      const indent = firstContent ? firstContent.length - firstContent.trimStart().length : 0;
+      let at = start + raw.indexOf('\n') + 1;
+      for (let i = 0; i < lineIndex && i < lines.length; i++) at += lines[i]!.length + 1;
+      return at + indent + column;
+    }
+    default:
+      return undefined;
+  }
 }

@@ -29,9 +29,12 @@ export function scanTemplate(template: string): TemplateScan {
     const open = template.indexOf('{{', from);
     if (open < 0) break;
     const close = template.indexOf('}}', open + 2);
-    if (close < 0) {
+    const reopen = template.indexOf('{{', open + 2);
+    if (close < 0 || (reopen >= 0 && reopen < close)) {
       problems.push({ offset: open, message: 'unclosed "{{": add the matching "}}"' });
-      break;
+      if (close < 0) break;
+      from = reopen;
+      continue;
     }
     const expression = template.slice(open + 2, close).trim();
     if (!PATH.test(expression)) {
