@@ -120,7 +120,7 @@ describe('broken capsule corpus', () => {
     expect(match!.message.length).toBeGreaterThan(10);
   });
 
-  it('collects every problem in a file instead of stopping at the first', async () => {
+  it('collects every problem in a file instead of stopping at the first', () => {
     const text = readFileSync(path.join(BROKEN, 'unknown-dependency.yaml'), 'utf8')
       .replace('tokens: 50000', 'tokens: -1')
       .replace('version: 1.0.0', 'version: one');
