@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, redactConfig } from '../config';
+import { registerCapsuleCommands } from './capsule-commands';
+import { registerPersonaCommands } from './persona-commands';
 
 /**
  * One registration function per domain, each in its own file (`capsule-commands.ts`,
@@ -12,4 +14,6 @@ export function registerCommands(program: Command): void {
     .action(() => {
       process.stdout.write(`${JSON.stringify(redactConfig(loadConfig()), null, 2)}\n`);
     });
+  registerCapsuleCommands(program);
+  registerPersonaCommands(program);
 }
