@@ -6,7 +6,7 @@ import {
   type PathSegment,
   type SourceInfo,
 } from './diagnostics';
-import { ancestors, criticalPath, findCycles, topologicalLayers, type Graph } from './graph';
+import { ancestorTest, criticalPath, findCycles, topologicalLayers, type Graph } from './graph';
 import { tightenGuardrails, type Guardrails } from './guardrails';
 import { contentHash } from './hash';
 import { personaHash } from './persona-schema';
@@ -88,14 +88,14 @@ async function compileInto(
     const graph = buildGraph(capsule, bag);
     const { layers, layerOf, blocked } = topologicalLayers(graph);
     reportCycles(capsule, graph, blocked, bag);
-    const upstream = ancestors(graph, layers);
+    const isUpstream = ancestorTest(graph, layers);
     const outputs = new Map(capsule.steps.map((s) => [s.id, s.output]));
 
     const steps: PlanStep[] = [];
     const weights = new Map<string, number>();
     for (const [i, step] of capsule.steps.entries()) {
       const path: PathSegment[] = ['steps', i];
-      const visible = upstream.get(step.id) ?? new Set(step.dependsOn);
+      const visible = (other: string) => isUpstream(step.id, other) || step.dependsOn.includes(other);
       const base = {
         id: step.id,
         ...(step.title !== undefined && { title: step.title }),
@@ -382,7 +382,7 @@ function checkTemplates(
   path: PathSegment[],
   value: unknown,
   stepId: string | undefined,
-  visible: ReadonlySet<string>,
+  visible: (stepId: string) => boolean,
   outputs: ReadonlyMap<string, OutputSchema | undefined>,
   allowEvent: boolean,
 ): void {
@@ -409,7 +409,7 @@ function templateProblem(
   name: string | undefined,
   rest: string[],
   stepId: string | undefined,
-  visible: ReadonlySet<string>,
+  visible: (stepId: string) => boolean,
   outputs: ReadonlyMap<string, OutputSchema | undefined>,
   allowEvent: boolean,
 ): string | undefined {
@@ -445,8 +445,7 @@ function templateProblem(
       if (!outputs.has(name)) return `no step "${name}"${didYouMean(name, outputs.keys())}`;
       if (name === stepId) return 'a step cannot read its own output';
       if (stepId === undefined) return 'step outputs are only available inside steps';
-      if (!visible.has(name))
-        return `step "${name}" is not upstream of "${stepId}"; add "${name}" to dependsOn`;
+      if (!visible(name)) return `step "${name}" is not upstream of "${stepId}"; add "${name}" to dependsOn`;
       const [field, ...deeper] = rest;
       if (field !== 'output') return `use {{ steps.${name}.output }} (steps expose only "output")`;
       return outputPathProblem(schema, deeper, name);
@@ -581,7 +580,7 @@ function checkTriggers(capsule: Capsule, bag: DiagnosticBag): void {
           ['triggers', i, 'params', name],
           value,
           undefined,
-          new Set(),
+          () => false,
           new Map(),
           trigger.type === 'event',
         );

@@ -193,3 +193,33 @@ export function ancestors(graph: Graph, layers: readonly string[][]): Map<string
   }
   return result;
 }
+
+/**
+ * Constant-time "is `candidate` a transitive dependency of `node`?" built from one bitset per
+ * node (n²/32 words), which keeps 500-step graphs far cheaper than a Set per node.
+ */
+export function ancestorTest(
+  graph: Graph,
+  layers: readonly string[][],
+): (node: string, candidate: string) => boolean {
+  const index = new Map(graph.nodes.map((n, i) => [n, i]));
+  const words = (graph.nodes.length + 31) >>> 5;
+  const bits = new Uint32Array(words * graph.nodes.length);
+  for (const layer of layers) {
+    for (const node of layer) {
+      const base = index.get(node)! * words;
+      for (const dep of graph.deps.get(node) ?? []) {
+        const d = index.get(dep)!;
+        const depBase = d * words;
+        for (let w = 0; w < words; w++) bits[base + w]! |= bits[depBase + w]!;
+        bits[base + (d >>> 5)]! |= 1 << (d & 31);
+      }
+    }
+  }
+  return (node, candidate) => {
+    const n = index.get(node);
+    const c = index.get(candidate);
+    if (n === undefined || c === undefined) return false;
+    return (bits[n * words + (c >>> 5)]! & (1 << (c & 31))) !== 0;
+  };
+}

@@ -1,5 +1,12 @@
 import fc from 'fast-check';
-import { ancestors, criticalPath, findCycles, topologicalLayers, type Graph } from '../../../capsules/graph';
+import {
+  ancestors,
+  ancestorTest,
+  criticalPath,
+  findCycles,
+  topologicalLayers,
+  type Graph,
+} from '../../../capsules/graph';
 
 /** A random DAG: edges only point from a later node to an earlier one in a hidden order. */
 const dagArb = fc
@@ -120,5 +127,20 @@ describe('task graph', () => {
     const cycles = findCycles({ nodes, deps });
     expect(cycles).toHaveLength(1);
     expect(cycles[0]).toHaveLength(10_001);
+  });
+});
+
+describe('ancestorTest', () => {
+  it('agrees with the set-based ancestors on random DAGs', () => {
+    fc.assert(
+      fc.property(dagArb, (graph) => {
+        const { layers } = topologicalLayers(graph);
+        const sets = ancestors(graph, layers);
+        const test = ancestorTest(graph, layers);
+        for (const a of graph.nodes)
+          for (const b of graph.nodes) expect(test(a, b)).toBe(sets.get(a)!.has(b));
+      }),
+      { numRuns: 100 },
+    );
   });
 });
