@@ -70,6 +70,7 @@ export {
 export { DEFAULT_PRICES, priceOf, type ModelPrice, type PriceTable } from './prices';
 export { countTokens, type TokenCounter } from './tokenizer';
 export { renderTemplate, scanTemplate, type TemplateContext } from './template';
+export { bindParams, type BoundParams } from './params';
 export { findCycles, topologicalLayers, criticalPath, type Graph } from './graph';
 export { contentHash, canonicalJson, sha256Hex } from './hash';
 export {
