@@ -83,7 +83,7 @@ async function compileInto(
   try {
     const guardrails = tightenGuardrails(outerGuardrails, capsule.guardrails);
     const denied = new Set(guardrails.deniedTools ?? []);
-    checkTools(ctx, capsule, bag, denied);
+    checkTools(ctx, capsule, bag, denied, guardrails);
     const personas = await resolvePersonas(ctx, capsule, bag);
     const graph = buildGraph(capsule, bag);
     const { layers, layerOf, blocked } = topologicalLayers(graph);
@@ -217,7 +217,13 @@ function personaStep(
   };
 }
 
-function checkTools(ctx: Context, capsule: Capsule, bag: DiagnosticBag, denied: ReadonlySet<string>): void {
+function checkTools(
+  ctx: Context,
+  capsule: Capsule,
+  bag: DiagnosticBag,
+  denied: ReadonlySet<string>,
+  guardrails: Guardrails,
+): void {
   capsule.tools.forEach((tool, j) => {
     if (!ctx.resolver.hasTool(tool)) {
       bag.error(
@@ -233,6 +239,14 @@ function checkTools(ctx: Context, capsule: Capsule, bag: DiagnosticBag, denied: 
       );
     }
   });
+  const http = capsule.tools.indexOf('http.request');
+  if (http >= 0 && !denied.has('http.request') && guardrails.allowedHosts === undefined) {
+    bag.warn(
+      'unrestricted-http',
+      ['tools', http],
+      'http.request may reach any host the constitution allows; list the hosts this job needs under guardrails.allowedHosts',
+    );
+  }
   const suite = new Set(capsule.tools);
   (capsule.guardrails.requireApprovalFor ?? []).forEach((tool, j) => {
     if (!suite.has(tool)) {

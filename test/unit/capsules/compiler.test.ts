@@ -27,7 +27,7 @@ type: ${steps.includes('capsule:') ? 'composite' : 'atomic'}
 intent: i
 deliverable: { description: d, format: text }
 personas: { w: worker@^1 }
-tools: [workspace.read, workspace.write, http.request]
+tools: [workspace.read, workspace.write]
 budget: { tokens: 100000, costUsd: 5, wallTime: 1h }
 ${extra}
 steps:
@@ -68,6 +68,39 @@ describe('compileCapsule', () => {
       maxSpendUsd: 4,
       allowedHosts: ['b.example.com'],
     });
+  });
+
+  it('warns about http.request without allowed hosts, unless an enclosing capsule restricts them', async () => {
+    const open = parseCapsule(
+      `id: demo.http
+version: 1.0.0
+title: t
+description: d
+type: atomic
+intent: i
+deliverable: { description: d, format: text }
+personas: { w: worker@^1 }
+tools: [workspace.read, http.request]
+budget: { tokens: 1000, costUsd: 1, wallTime: 1m }
+steps: [{ id: a, persona: w, instruction: fetch, tools: [http.request] }]
+`,
+      { file: 'http.yaml' },
+    );
+    const child = { value: open.value!, source: open.source };
+    const alone = await compileCapsule(child.value, { resolver: resolverOf(child), source: child.source });
+    expect(alone.diagnostics.map((d) => [d.code, d.path, d.line, d.column])).toEqual([
+      ['unrestricted-http', 'tools[1]', 9, 25],
+    ]);
+    const parent = capsule(
+      'demo.http-parent',
+      'guardrails: { allowedHosts: [api.example.com] }',
+      `  - id: n\n    capsule: demo.http@^1\n`,
+    );
+    const nested = await compileCapsule(parent.value, {
+      resolver: resolverOf(child, parent),
+      source: parent.source,
+    });
+    expect(nested.diagnostics).toEqual([]);
   });
 
   it('finds cycles across three capsules and names the chain', async () => {

@@ -31,6 +31,7 @@ intent: i
 deliverable: { description: d, format: text }
 personas: { w: worker@^1 }
 tools: [workspace.read, http.request]
+guardrails: { allowedHosts: [api.example.com] }
 budget: { tokens: 5000, costUsd: 1, wallTime: 1h, approvalLimitUsd: 0.001 }
 steps:
   - id: a
