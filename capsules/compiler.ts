@@ -53,6 +53,15 @@ interface Context {
   personaCache: Map<string, ReturnType<ReferenceResolver['resolvePersona']>>;
 }
 
+/**
+ * Recomputes a plan's content hash; a workflow given a plan (e.g. pasted into a start form) can
+ * compare it with `plan.hash` to detect tampering or truncation.
+ */
+export function planHash(plan: CapsulePlan): string {
+  const { hash: _hash, ...body } = plan;
+  return contentHash(body);
+}
+
 /** Compiles a capsule. Never throws on bad input: problems come back as diagnostics. */
 export async function compileCapsule(capsule: Capsule, options: CompileOptions): Promise<CompileResult> {
   const ctx: Context = {

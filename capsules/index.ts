@@ -41,7 +41,7 @@ export {
   validatePersonaObject,
   type ParseResult,
 } from './parse';
-export { compileCapsule, type CompileOptions, type CompileResult } from './compiler';
+export { compileCapsule, planHash, type CompileOptions, type CompileResult } from './compiler';
 export {
   PLAN_VERSION,
   type CapsulePlan,

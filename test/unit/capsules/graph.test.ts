@@ -1,4 +1,8 @@
 import fc from 'fast-check';
+import { capsuleSchema } from '../../../capsules/capsule-schema';
+import { compileCapsule } from '../../../capsules/compiler';
+import { personaSchema } from '../../../capsules/persona-schema';
+import { createMemoryResolver } from '../../../capsules/resolver';
 import {
   ancestors,
   ancestorTest,
@@ -139,6 +143,82 @@ describe('ancestorTest', () => {
         const test = ancestorTest(graph, layers);
         for (const a of graph.nodes)
           for (const b of graph.nodes) expect(test(a, b)).toBe(sets.get(a)!.has(b));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+describe('compileCapsule on random task graphs', () => {
+  const persona = personaSchema.parse({
+    id: 'worker',
+    version: '1.0.0',
+    name: 'Worker',
+    description: 'd',
+    systemPrompt: 'You do the work you are given.',
+    model: { planning: 'a/b', implementation: 'a/c' },
+  });
+  const resolver = createMemoryResolver({ personas: [{ value: persona, source: { file: 'worker.yaml' } }] });
+  const toCapsule = (graph: Graph) =>
+    capsuleSchema.parse({
+      id: 'demo.random',
+      version: '1.0.0',
+      title: 't',
+      description: 'd',
+      type: 'atomic',
+      intent: 'i',
+      deliverable: { description: 'd', format: 'text' },
+      personas: { w: 'worker@^1' },
+      budget: { tokens: 1000, costUsd: 1, wallTime: '1m' },
+      steps: graph.nodes.map((id) => ({
+        id,
+        persona: 'w',
+        // Each step reads every direct dependency's output: valid only if they are upstream.
+        instruction: `go ${(graph.deps.get(id) ?? []).map((d) => `{{ steps.${d}.output }}`).join(' ')}`,
+        dependsOn: graph.deps.get(id) ?? [],
+      })),
+    });
+
+  it('compiles every random DAG into layers that respect dependsOn', async () => {
+    await fc.assert(
+      fc.asyncProperty(dagArb, async (graph) => {
+        const { plan, diagnostics } = await compileCapsule(toCapsule(graph), { resolver });
+        expect(diagnostics).toEqual([]);
+        const layerOf = new Map(plan!.steps.map((s) => [s.id, s.layer]));
+        for (const step of plan!.steps) {
+          for (const dep of step.dependsOn) expect(layerOf.get(dep)!).toBeLessThan(step.layer);
+          expect(plan!.layers[step.layer]).toContain(step.id);
+        }
+        // The critical path is a dependency chain as long as the number of layers.
+        const path = plan!.criticalPath.steps;
+        expect(path).toHaveLength(plan!.layers.length);
+        for (let i = 1; i < path.length; i++) {
+          expect(plan!.steps.find((s) => s.id === path[i])!.dependsOn).toContain(path[i - 1]);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('rejects every random DAG with a cycle closed in it, at a dependsOn entry on the cycle', async () => {
+    await fc.assert(
+      fc.asyncProperty(dagArb, fc.nat(), fc.nat(), async (graph, i, j) => {
+        const { layers } = topologicalLayers(graph);
+        const up = ancestors(graph, layers);
+        const node = graph.nodes[i % graph.nodes.length]!;
+        const candidates = [node, ...up.get(node)!];
+        const ancestor = candidates[j % candidates.length]!;
+        const deps = new Map([...graph.deps].map(([k, v]) => [k, [...v]]));
+        deps.get(ancestor)!.push(node);
+        const { plan, diagnostics } = await compileCapsule(toCapsule({ nodes: graph.nodes, deps }), {
+          resolver,
+        });
+        expect(plan).toBeUndefined();
+        const cycle = diagnostics.filter((d) => d.code === 'dependency-cycle');
+        expect(cycle).toHaveLength(1);
+        expect(cycle[0]!.path).toMatch(/^steps\[\d+\]\.dependsOn\[\d+\]$/);
+        expect(cycle[0]!.message).toContain(node);
+        expect(cycle[0]!.message).toContain(ancestor);
       }),
       { numRuns: 100 },
     );

@@ -1,5 +1,5 @@
 import { BUILTIN_LIBRARY_DIR, libraryResolver, loadLibrary } from '../../../capsules/library-loader';
-import { compileCapsule } from '../../../capsules/compiler';
+import { compileCapsule, planHash } from '../../../capsules/compiler';
 import { formatDiagnostic } from '../../../capsules/diagnostics';
 import type { CapsulePlan } from '../../../capsules/plan';
 
@@ -34,6 +34,13 @@ describe('capsule library', () => {
         diagnostics: [],
       });
       expect(result.plan?.hash).toMatch(/^sha256:[0-9a-f]{64}$/);
+      // Plain JSON: survives a JSON round trip unchanged, and the hash still verifies.
+      const copy = JSON.parse(JSON.stringify(result.plan)) as CapsulePlan;
+      expect(copy).toEqual(result.plan);
+      expect(planHash(copy)).toBe(result.plan!.hash);
+      expect(planHash({ ...copy, budget: { ...copy.budget, tokens: copy.budget.tokens + 1 } })).not.toBe(
+        copy.hash,
+      );
     }
   });
 
