@@ -109,24 +109,35 @@ export function registerCapsuleCommands(program: Command): void {
     .argument('<file>', 'capsule file')
     .option('--json', 'print the plan and forecast as JSON')
     .option('-L, --library <dir>', 'extra folder of capsules (and personas/) to resolve references', collect)
-    .option('--registry', 'also resolve references from the registry at DATABASE_URL')
+    .option('--registry', 'resolve references from, and use forecast coefficients learned in, the registry')
+    .option('--scope <scope>', 'forecast coefficient scope in the registry (e.g. a tenant)', 'global')
     .option('--confidence <level>', 'confidence of the forecast interval: 0.8, 0.9, 0.95 or 0.99', '0.9')
-    .action(async (file: string, options: ResolveOptions & { json?: boolean; confidence: string }) => {
-      const confidence = Number(options.confidence);
-      if (![0.8, 0.9, 0.95, 0.99].includes(confidence)) {
-        err(`--confidence must be one of 0.8, 0.9, 0.95, 0.99 (got "${options.confidence}")`);
-        process.exitCode = 2;
-        return;
-      }
-      const run = async (registry?: CapsuleRegistry) => {
-        const { plan, diagnostics } = await compileFile(file, options, registry);
-        if (reportDiagnostics(diagnostics) || !plan) return;
-        const forecast = forecastPlan(plan, { confidence: confidence as 0.9 });
-        if (options.json) out(JSON.stringify({ plan, forecast }, null, 2));
-        else out(renderPlan(plan, forecast));
-      };
-      await (options.registry ? withRegistry(run) : run());
-    });
+    .action(
+      async (
+        file: string,
+        options: ResolveOptions & { json?: boolean; confidence: string; scope: string },
+      ) => {
+        const confidence = Number(options.confidence);
+        if (![0.8, 0.9, 0.95, 0.99].includes(confidence)) {
+          err(`--confidence must be one of 0.8, 0.9, 0.95, 0.99 (got "${options.confidence}")`);
+          process.exitCode = 2;
+          return;
+        }
+        const run = async (registry?: CapsuleRegistry) => {
+          const { plan, diagnostics } = await compileFile(file, options, registry);
+          if (reportDiagnostics(diagnostics) || !plan) return;
+          // With --registry the forecast uses coefficients learned from recorded runs.
+          const coefficients = registry ? await registry.loadCoefficients(options.scope) : undefined;
+          const forecast = forecastPlan(plan, {
+            confidence: confidence as 0.9,
+            ...(coefficients && { coefficients }),
+          });
+          if (options.json) out(JSON.stringify({ plan, forecast }, null, 2));
+          else out(renderPlan(plan, forecast));
+        };
+        await (options.registry ? withRegistry(run) : run());
+      },
+    );
 
   capsule
     .command('publish')

@@ -3,6 +3,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run } from '../../unit/capsules/run-cli';
+import { createCapsuleRegistry } from '../../../capsules/registry/registry-store';
+import { testPool } from '../../support/pg';
 
 const LIBRARY = path.join(__dirname, '../../../capsules/library');
 
@@ -99,5 +101,40 @@ describe('somagent capsule/persona against the registry', () => {
     const missing = await run('persona', 'deprecate', `scribe-${id}@9.0.0`, '--reason', 'x');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`persona scribe-${id}@9.0.0 not found`);
+  });
+
+  it('plan --registry forecasts with coefficients learned for the scope', async () => {
+    const file = path.join(LIBRARY, 'meeting-summary.yaml');
+    const scope = `tenant-${id}`;
+    const pool = testPool(1);
+    try {
+      // Runs of the scribe's summary steps used three times the default baseline.
+      const registry = createCapsuleRegistry({ pool });
+      const defaults = await registry.loadCoefficients(scope);
+      for (let i = 0; i < 20; i++) {
+        await registry.recordUsage(
+          [
+            {
+              task: 'summary',
+              personaId: 'scribe',
+              promptTokens: 0,
+              totalTokens: 3 * (defaults.baseline.summary.mean + defaults.defaultPersona.mean),
+              toolCalls: {},
+            },
+          ],
+          { scope },
+        );
+      }
+    } finally {
+      await pool.end();
+    }
+    const plain = JSON.parse((await run('capsule', 'plan', file, '--json')).stdout);
+    const learned = JSON.parse(
+      (await run('capsule', 'plan', file, '--json', '--registry', '--scope', scope)).stdout,
+    );
+    const step = (f: { steps: Array<{ stepId: string; components: { baseline: number } }> }) =>
+      f.steps.find((s) => s.stepId === 'write-summary')!.components.baseline;
+    expect(step(learned.forecast)).toBeGreaterThan(2.5 * step(plain.forecast));
+    expect(learned.forecast.tokens.mean).toBeGreaterThan(plain.forecast.tokens.mean);
   });
 });
