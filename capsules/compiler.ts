@@ -248,6 +248,20 @@ function checkTools(
       );
     }
   });
+  capsule.tools.forEach((tool, j) => {
+    if (capsule.tools.indexOf(tool) !== j)
+      bag.warn('duplicate-tool', ['tools', j], `"${tool}" is listed twice`);
+  });
+  capsule.memory.forEach((m, j) => {
+    const first = capsule.memory.findIndex((other) => other.id === m.id);
+    if (first !== j) {
+      bag.error(
+        'duplicate-memory',
+        ['memory', j, 'id'],
+        `memory id "${m.id}" is already used by memory[${first}]; ids must be unique`,
+      );
+    }
+  });
   const http = capsule.tools.indexOf('http.request');
   if (http >= 0 && !denied.has('http.request') && guardrails.allowedHosts === undefined) {
     bag.warn(

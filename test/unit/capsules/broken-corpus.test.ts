@@ -30,6 +30,7 @@ const EXPECTED: Array<[string, string, string, number, number, string?]> = [
   ['cron-and-interval.yaml', 'invalid-value', 'triggers[1]', 29, 5],
   ['denied-tool.yaml', 'denied-tool', 'steps[0].tools[0]', 34, 13],
   ['dependency-cycle.yaml', 'dependency-cycle', 'steps[0].dependsOn[0]', 34, 17],
+  ['duplicate-memory-id.yaml', 'duplicate-memory', 'memory[1].id', 16, 9],
   ['duplicate-step-id.yaml', 'duplicate-step', 'steps[2].id', 43, 9],
   ['duplicate-yaml-key.yaml', 'yaml-duplicate-key', '', 4, 1],
   ['enum-without-values.yaml', 'invalid-value', 'params.topic.values', 12, 5],
