@@ -3,6 +3,8 @@ import { loadConfig, redactConfig } from '../config';
 import { registerConstitutionCommands } from './constitution-commands';
 import { registerEventCommands } from './events-commands';
 import { registerExecutionCommands } from './execution-commands';
+import { registerCapsuleCommands } from './capsule-commands';
+import { registerPersonaCommands } from './persona-commands';
 
 /**
  * One registration function per domain, each in its own file (`capsule-commands.ts`,
@@ -18,4 +20,6 @@ export function registerCommands(program: Command): void {
   registerConstitutionCommands(program);
   registerEventCommands(program);
   registerExecutionCommands(program);
+  registerCapsuleCommands(program);
+  registerPersonaCommands(program);
 }
