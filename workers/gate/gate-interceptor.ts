@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 import { ApplicationFailure } from '@temporalio/common';
 import type {
   ActivityExecuteInput,
@@ -147,7 +148,8 @@ export class ConstitutionGateInterceptor implements ActivityInboundCallsIntercep
         type: GATE_UNAVAILABLE,
         message: 'the gate could not record its decision in Postgres',
         nonRetryable: false,
-        cause: err instanceof Error ? err : undefined,
+        // isNativeError also recognises errors from another realm (node:net inside a VM context).
+        cause: err instanceof Error || types.isNativeError(err) ? err : undefined,
       });
     } finally {
       deps.metrics?.recordSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
