@@ -123,3 +123,27 @@ export function createConstitutionHolder({
     },
   };
 }
+
+/** Handler the `constitution.updated` consumer calls for each event. */
+export type ConstitutionUpdateHandler = (event: EventEnvelope) => Promise<void>;
+
+/**
+ * Wires hot reload to the in-process `constitution.updated` subscription (the Kafka consumer's
+ * `onConstitutionUpdated(handler)`). A tampered or untrusted update is logged and dropped: the
+ * version in force stays, and the event is acknowledged (retrying a bad signature never helps).
+ * Errors reading the event's JWS never reach the consumer. Returns whatever the subscription
+ * returns (typically an unsubscribe function).
+ */
+export function subscribeToConstitutionUpdates<T>(
+  holder: Pick<ConstitutionHolder, 'apply'>,
+  onConstitutionUpdated: (handler: ConstitutionUpdateHandler) => T,
+  logger: Logger,
+): T {
+  return onConstitutionUpdated(async (event) => {
+    try {
+      await holder.apply(event);
+    } catch (err) {
+      logger.error({ err, eventId: event.id }, 'constitution update rejected; keeping the version in force');
+    }
+  });
+}

@@ -88,6 +88,7 @@ export class ConstitutionGateInterceptor implements ActivityInboundCallsIntercep
       descriptor: judged.descriptor,
       ...attempt,
       ...(judged.approvalId ? { approvalId: judged.approvalId } : {}),
+      ...(judged.approvedBy ? { approvedBy: judged.approvedBy } : {}),
     };
     const tenant = description.context?.tenant ?? judged.descriptor?.tenant ?? UNKNOWN_TENANT;
     await this.record(data, tenant);
@@ -161,6 +162,7 @@ interface Judged {
   explanation: GateExplanation;
   descriptor: ActionDescriptor | null;
   approvalId?: string;
+  approvedBy?: string;
 }
 
 function judge(
@@ -205,10 +207,12 @@ function judge(
   }
   const workflowId = info.workflowExecution?.workflowId ?? `activity:${info.activityId}`;
   const approvalId = approvalIdFor(workflowId, descriptor);
-  const approved = readGateApproval(input.headers)?.approvalId === approvalId;
+  const approval = readGateApproval(input.headers);
+  const approved = approval?.approvalId === approvalId;
   return {
     descriptor,
     approvalId,
+    ...(approved && approval.approvedBy ? { approvedBy: approval.approvedBy } : {}),
     explanation: explainEvaluation(evaluation, descriptor, approved ? 'approved' : 'review'),
   };
 }

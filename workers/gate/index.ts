@@ -12,7 +12,9 @@ export {
 } from './approval-header';
 export {
   createConstitutionHolder,
+  subscribeToConstitutionUpdates,
   type ConstitutionHolder,
+  type ConstitutionUpdateHandler,
   type ConstitutionHolderDeps,
   type ReloadResult,
 } from './constitution-holder';

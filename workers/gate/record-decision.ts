@@ -28,6 +28,8 @@ export interface GateDecisionData extends GateExplanation, GateAttempt {
   descriptor: ActionDescriptor | null;
   /** Set for review-band decisions: the approval the workflow waits for (or that was granted). */
   approvalId?: string;
+  /** Who approved, from the approval header, when the outcome is `approved`. */
+  approvedBy?: string;
 }
 
 /**

@@ -1,7 +1,12 @@
 import { createTrustStore, generateSigningKey, signConstitution } from '../../../../constitution';
 import { createEvent } from '../../../../services/events';
 import { createLogger } from '../../../../services/logger';
-import { createConstitutionHolder, type ConstitutionHolder } from '../../../../workers/gate';
+import {
+  createConstitutionHolder,
+  subscribeToConstitutionUpdates,
+  type ConstitutionHolder,
+  type ConstitutionUpdateHandler,
+} from '../../../../workers/gate';
 import { simpleConstitution } from '../../../fixtures/constitution/descriptors';
 import { createGateTestStore, type GateTestStore } from './constitution-store';
 
@@ -123,6 +128,30 @@ describe('constitution holder', () => {
     while (h.version < next && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     expect(h.version).toBe(next);
     expect(h.hash).toBe(stored.hash);
+  });
+
+  it('hot-reloads through the update subscription and drops bad updates without throwing', async () => {
+    const h = holder();
+    await h.start();
+    let deliver: ConstitutionUpdateHandler | undefined;
+    const unsubscribe = subscribeToConstitutionUpdates(
+      h,
+      (handler) => {
+        deliver = handler;
+        return () => {
+          deliver = undefined;
+        };
+      },
+      logger,
+    );
+    const next = h.version + 1;
+    await deliver!(updated(next, 'not.a.jws'));
+    expect(h.version).toBe(next - 1);
+    const { event } = await store.publish(next);
+    await deliver!(event);
+    expect(h.version).toBe(next);
+    unsubscribe();
+    expect(deliver).toBeUndefined();
   });
 
   it('refuses to start on a stored version its trust store does not know', async () => {

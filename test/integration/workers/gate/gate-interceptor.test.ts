@@ -228,7 +228,8 @@ describe('constitution gate interceptor', () => {
       ['review', 'review'],
       ['review', 'approved'],
     ]);
-    expect(rows[3]!.envelope.data.approvalId).toBe(approvalId);
+    expect(rows[3]!.envelope.data).toMatchObject({ approvalId, approvedBy: 'lead' });
+    expect(rows[0]!.envelope.data.approvedBy).toBeUndefined();
   });
 
   it('never lets an approval lift a denial', async () => {
