@@ -54,7 +54,9 @@ export {
 } from './record-decision';
 export {
   DEFAULT_TOOL_ACTIVITIES,
+  toolCatalogFromRegistry,
   type GateToolInfo,
+  type ToolRegistryView,
   type ToolCall,
   type ToolCallExtractor,
   type ToolCatalog,

@@ -56,3 +56,30 @@ function asRecord(value: unknown): Record<string, unknown> | undefined {
     ? (value as Record<string, unknown>)
     : undefined;
 }
+
+/**
+ * The parts of the tool registry (`activities/tools/registry.ts`, `ToolRegistry`) the gate reads,
+ * typed structurally so the gate does not import the activities.
+ */
+export interface ToolRegistryView {
+  list(
+    ids?: readonly string[],
+  ): ReadonlyArray<{ id: string; risk: ToolRisk; category: string; egress: boolean }>;
+  /** Per call: unknown tools and arguments that fail validation count as writes. */
+  writes(id: string, args: unknown): boolean;
+}
+
+/** A {@link ToolCatalog} over the worker's tool registry. */
+export function toolCatalogFromRegistry(registry: ToolRegistryView): ToolCatalog {
+  return (toolId, args) => {
+    const tool = registry.list([toolId])[0];
+    if (tool === undefined || tool.id !== toolId) return undefined;
+    return {
+      id: tool.id,
+      risk: tool.risk,
+      category: tool.category,
+      writes: registry.writes(toolId, args),
+      egress: tool.egress,
+    };
+  };
+}

@@ -6,6 +6,7 @@ import {
   GATE_APPROVAL_HEADER,
   gateDecisionEventId,
   readGateApproval,
+  toolCatalogFromRegistry,
   uuidV5,
   withGateApproval,
 } from '../../../../workers/gate';
@@ -64,5 +65,31 @@ describe('approval header', () => {
     expect(
       readGateApproval({ [GATE_APPROVAL_HEADER]: defaultPayloadConverter.toPayload({ approvalId: 3 }) }),
     ).toBeUndefined();
+  });
+});
+
+describe('toolCatalogFromRegistry', () => {
+  // The registry's list/writes contract (activities/tools/registry.ts): list skips unknown ids,
+  // writes is per call and cautious for unknown tools.
+  const registry = {
+    list: (ids?: readonly string[]) =>
+      [{ id: 'http.request', risk: 'high' as const, category: 'network', egress: true }].filter(
+        (t) => !ids || ids.includes(t.id),
+      ),
+    writes: (id: string, args: unknown) =>
+      id !== 'http.request' || (args as { method?: string }).method === 'POST',
+  };
+
+  it('maps registry metadata and the per-call write flag; unknown tools are undefined', () => {
+    const catalog = toolCatalogFromRegistry(registry);
+    expect(catalog('http.request', { method: 'GET' })).toEqual({
+      id: 'http.request',
+      risk: 'high',
+      category: 'network',
+      writes: false,
+      egress: true,
+    });
+    expect(catalog('http.request', { method: 'POST' })?.writes).toBe(true);
+    expect(catalog('shell.exec', {})).toBeUndefined();
   });
 });
