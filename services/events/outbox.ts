@@ -7,6 +7,12 @@ export interface AppendOptions {
   topic?: Topic;
   /** Kafka key; events with one key keep their order. @default event.subject */
   key?: string;
+  /**
+   * `ignore` turns a second insert of the same event id into a no-op (`ON CONFLICT (id) DO
+   * NOTHING`), for producers whose event ids are deterministic (a retried gate decision).
+   * @default 'error' (a duplicate id fails with the unique violation)
+   */
+  onConflict?: 'error' | 'ignore';
 }
 
 /**
@@ -19,10 +25,11 @@ export interface AppendOptions {
 export async function appendToOutbox(
   client: ClientBase,
   event: NewEvent | EventEnvelope,
-  { topic, key }: AppendOptions = {},
+  { topic, key, onConflict = 'error' }: AppendOptions = {},
 ): Promise<EventEnvelope> {
   const envelope = createEvent(event);
-  await client.query('INSERT INTO outbox (id, topic, key, envelope) VALUES ($1, $2, $3, $4)', [
+  const conflict = onConflict === 'ignore' ? ' ON CONFLICT (id) DO NOTHING' : '';
+  await client.query(`INSERT INTO outbox (id, topic, key, envelope) VALUES ($1, $2, $3, $4)${conflict}`, [
     envelope.id,
     topic ?? topicForType(envelope.type),
     key ?? envelope.subject,
