@@ -120,7 +120,10 @@ export function armActivity(ctx: EngineContext, run: Run, activity: ActivityStat
       scheduledEventId: id,
       attempt: activity.attempt,
     });
-    if (activity.scheduleToStartMs > 0 && activity.scheduleToStartMs < activity.scheduleToCloseMs) {
+    if (
+      activity.scheduleToStartMs > 0 &&
+      (activity.scheduleToCloseMs === 0 || activity.scheduleToStartMs < activity.scheduleToCloseMs)
+    ) {
       sched.set(run.key, `act-${id}-s2s`, activity.attemptScheduledTimeMs + activity.scheduleToStartMs, () =>
         timeoutActivity(ctx, run, id, activity.attempt, 'TIMEOUT_TYPE_SCHEDULE_TO_START'),
       );
