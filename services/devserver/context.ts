@@ -3,7 +3,7 @@ import { attributesFieldFor, buildEvent } from './history';
 import type { NamespaceRegistry } from './namespaces';
 import type { Msg } from './proto';
 import type { DeadlineScheduler } from './scheduler';
-import { RUNNING, serializeRunState, type ExecutionStatus, type PendingQuery, type Run } from './state';
+import { RUNNING, type ExecutionStatus, type PendingQuery, type Run } from './state';
 import type { DevServerStore, NamespaceRecord, StoreTransaction } from './store';
 import type { TaskQueues } from './task-queues';
 import { msToDuration } from './time';
@@ -64,11 +64,7 @@ export function commit(ctx: EngineContext): Promise<void> {
   if (ctx.dirtyRuns.size === 0 && ctx.dirtyNamespaces.length === 0) return ctx.lastCommit;
   const tx: StoreTransaction = { namespaces: ctx.dirtyNamespaces, runs: [] };
   for (const run of ctx.dirtyRuns) {
-    tx.runs.push({
-      state: run.state,
-      stateJson: serializeRunState(run.state),
-      newEvents: run.events.slice(run.persistedEvents),
-    });
+    tx.runs.push({ state: run.state, newEvents: run.events.slice(run.persistedEvents) });
     run.persistedEvents = run.events.length;
   }
   ctx.dirtyRuns.clear();

@@ -3,7 +3,7 @@ import type { Logger } from '../logger';
 import { createPool } from '../postgres';
 import { decodeMessage, encodeMessage, messageType } from './proto';
 import { DEVSERVER_SCHEMA, migrateDevServerSchema } from './postgres-schema';
-import { deserializeRunState, type HistoryEvent } from './state';
+import { deserializeRunState, serializeRunState, type HistoryEvent, type RunState } from './state';
 import type { DevServerStore, NamespaceRecord, StoredSnapshot, StoreTransaction } from './store';
 
 const S = DEVSERVER_SCHEMA;
@@ -31,87 +31,100 @@ export function createPostgresStore({ url, logger }: { url: string; logger: Logg
   let flushing = false;
   let closed = false;
 
-  async function write(batch: PendingCommit[]): Promise<void> {
-    const runs = new Map<
-      string,
-      { namespace: string; runId: string; workflowId: string; status: string; state: string }
-    >();
-    const ev = { ns: [] as string[], run: [] as string[], id: [] as number[], data: [] as Buffer[] };
+  interface Rows {
+    runs: { namespace: string[]; runId: string[]; workflowId: string[]; status: string[]; state: string[] };
+    events: { namespace: string[]; runId: string[]; eventId: number[]; data: Buffer[] };
+    namespaces: NamespaceRecord[];
+  }
+
+  /**
+   * Turns a batch into rows synchronously (see RunChange): one state row per run (its live state
+   * now), every new event encoded.
+   */
+  function toRows(batch: PendingCommit[]): Rows {
+    const runs = new Map<string, RunState>();
+    const events: Rows['events'] = { namespace: [], runId: [], eventId: [], data: [] };
     const namespaces = new Map<string, NamespaceRecord>();
     for (const { tx } of batch) {
       for (const ns of tx.namespaces) namespaces.set(ns.name, ns);
       for (const change of tx.runs) {
-        const { namespace, runId, workflowId, status } = change.state;
-        runs.set(`${namespace}\u0000${runId}`, {
-          namespace,
-          runId,
-          workflowId,
-          status,
-          state: change.stateJson,
-        });
+        const { namespace, runId } = change.state;
+        runs.set(`${namespace}\u0000${runId}`, change.state);
         for (const event of change.newEvents) {
-          ev.ns.push(namespace);
-          ev.run.push(runId);
-          ev.id.push(event.eventId);
-          ev.data.push(encodeMessage(eventType, event));
+          events.namespace.push(namespace);
+          events.runId.push(runId);
+          events.eventId.push(event.eventId);
+          events.data.push(encodeMessage(eventType, event));
         }
       }
     }
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      if (ev.id.length > 0) {
-        await client.query(
-          `INSERT INTO ${S}.history_events (namespace, run_id, event_id, data)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bytea[])
-           ON CONFLICT DO NOTHING`,
-          [ev.ns, ev.run, ev.id, ev.data],
-        );
-      }
-      if (runs.size > 0) {
-        const rows = [...runs.values()];
-        await client.query(
-          `INSERT INTO ${S}.executions (namespace, run_id, workflow_id, status, state)
-           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[])
-           ON CONFLICT (namespace, run_id) DO UPDATE
-             SET status = excluded.status, state = excluded.state, updated_at = now()`,
-          [
-            rows.map((r) => r.namespace),
-            rows.map((r) => r.runId),
-            rows.map((r) => r.workflowId),
-            rows.map((r) => r.status),
-            rows.map((r) => r.state),
-          ],
-        );
-      }
-      for (const ns of namespaces.values()) {
-        await client.query(
-          `INSERT INTO ${S}.namespaces (name, record) VALUES ($1, $2)
-           ON CONFLICT (name) DO UPDATE SET record = excluded.record`,
-          [ns.name, JSON.stringify(ns)],
-        );
-      }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    const states = [...runs.values()];
+    return {
+      runs: {
+        namespace: states.map((r) => r.namespace),
+        runId: states.map((r) => r.runId),
+        workflowId: states.map((r) => r.workflowId),
+        status: states.map((r) => r.status),
+        state: states.map((r) => serializeRunState(r)),
+      },
+      events,
+      namespaces: [...namespaces.values()],
+    };
+  }
+
+  /**
+   * Writes a batch as ONE statement (data-modifying CTEs run atomically, like a transaction):
+   * a single round trip instead of BEGIN / INSERT / UPSERT / COMMIT.
+   */
+  async function write(rows: Rows): Promise<void> {
+    const ev = rows.events;
+    const r = rows.runs;
+    await pool.query(
+      `WITH events AS (
+         INSERT INTO ${S}.history_events (namespace, run_id, event_id, data)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bytea[])
+         ON CONFLICT DO NOTHING
+       ), runs AS (
+         INSERT INTO ${S}.executions (namespace, run_id, workflow_id, status, state)
+         SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+         ON CONFLICT (namespace, run_id) DO UPDATE
+           SET status = excluded.status, state = excluded.state, updated_at = now()
+       )
+       INSERT INTO ${S}.namespaces (name, record)
+       SELECT n.name, n.record FROM unnest($10::text[], $11::jsonb[]) AS n(name, record)
+       ON CONFLICT (name) DO UPDATE SET record = excluded.record`,
+      [
+        ev.namespace,
+        ev.runId,
+        ev.eventId,
+        ev.data,
+        r.namespace,
+        r.runId,
+        r.workflowId,
+        r.status,
+        r.state,
+        rows.namespaces.map((n) => n.name),
+        rows.namespaces.map((n) => JSON.stringify(n)),
+      ],
+    );
   }
 
   async function flush(): Promise<void> {
     flushing = true;
     try {
       while (queue.length > 0) {
-        const batch = queue;
+        let batch = queue;
         queue = [];
         for (let attempt = 0; ; attempt += 1) {
           try {
-            await write(batch);
+            await write(toRows(batch));
             break;
           } catch (err) {
             if (closed) throw err;
+            // The retry snapshots the live state again, so it must also carry every transaction
+            // made meanwhile: their events belong to that newer state.
+            batch = batch.concat(queue);
+            queue = [];
             const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)] as number;
             logger.error(
               { err, attempt, transactions: batch.length },

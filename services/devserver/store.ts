@@ -10,11 +10,14 @@ export interface NamespaceRecord {
   createdAtMs: number;
 }
 
-/** One run's changes in a transaction: its new state and the events appended since last time. */
+/**
+ * One run's changes in a transaction: the run's live state and the events appended since the
+ * previous transaction. A store that snapshots `state` must do so synchronously when it takes a
+ * batch of transactions, before yielding to the event loop: at that moment the live state matches
+ * exactly the events of every transaction handed to it so far.
+ */
 export interface RunChange {
   state: RunState;
-  /** Serialized state, taken synchronously when the transaction ended. */
-  stateJson: string;
   newEvents: HistoryEvent[];
 }
 

@@ -1,0 +1,218 @@
+import { status } from '@grpc/grpc-js';
+import type { EngineContext } from '../../../services/devserver/context';
+import { createEngine, DEFAULT_ENGINE_OPTIONS, stopEngine } from '../../../services/devserver/engine';
+import type { DevServerError } from '../../../services/devserver/errors';
+import type { CallContext } from '../../../services/devserver/history-api';
+import { createMemoryStore } from '../../../services/devserver/memory-store';
+import type { Msg } from '../../../services/devserver/proto';
+import { createWorkflowServiceHandlers, type Handler } from '../../../services/devserver/service';
+import { createLogger } from '../../../services/logger';
+
+/**
+ * The engine driven through its RPC handlers with plain-object messages (no network, no SDK):
+ * the workflow-task state machine, buffering and error mapping, checked event by event.
+ */
+let ctx: EngineContext;
+let rpc: Record<string, Handler>;
+const call: CallContext = { signal: new AbortController().signal };
+let seq = 0;
+
+beforeEach(async () => {
+  ctx = await createEngine({
+    store: createMemoryStore(),
+    logger: createLogger({ level: 'silent' }),
+    options: { ...DEFAULT_ENGINE_OPTIONS, longPollMs: 50 },
+  });
+  rpc = createWorkflowServiceHandlers(ctx);
+});
+afterEach(() => stopEngine(ctx));
+
+async function invoke(method: string, req: Msg): Promise<Msg> {
+  const handler = rpc[method];
+  if (!handler) throw new Error(`no handler ${method}`);
+  return handler({ namespace: 'default', ...req }, call);
+}
+
+async function start(taskQueue: string): Promise<{ workflowId: string; runId: string }> {
+  const workflowId = `wf-${++seq}-${Date.now()}`;
+  const res = await invoke('StartWorkflowExecution', {
+    workflowId,
+    workflowType: { name: 'w' },
+    taskQueue: { name: taskQueue },
+    requestId: `req-${workflowId}`,
+  });
+  return { workflowId, runId: res.runId as string };
+}
+
+async function pollWorkflowTask(taskQueue: string): Promise<Msg> {
+  return invoke('PollWorkflowTaskQueue', {
+    taskQueue: { name: taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' },
+    identity: 'test',
+  });
+}
+
+async function eventTypes(execution: { workflowId: string }): Promise<string[]> {
+  const res = await invoke('GetWorkflowExecutionHistory', { execution });
+  return ((res.history as { events: { eventType: string }[] }).events ?? []).map((e) =>
+    e.eventType.replace('EVENT_TYPE_', ''),
+  );
+}
+
+function errorOf(promise: Promise<unknown>): Promise<DevServerError> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (err: unknown) => err as DevServerError,
+  );
+}
+
+describe('devserver engine (handlers, in memory)', () => {
+  it('runs start → workflow task → complete with contiguous events and previous-started ids', async () => {
+    const exec = await start('q1');
+    const task = await pollWorkflowTask('q1');
+    expect(task.startedEventId).toBe(3);
+    expect(task.previousStartedEventId).toBe(0);
+    expect((task.history as { events: unknown[] }).events).toHaveLength(3);
+    await invoke('RespondWorkflowTaskCompleted', {
+      taskToken: task.taskToken,
+      commands: [
+        {
+          commandType: 'COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION',
+          completeWorkflowExecutionCommandAttributes: {},
+        },
+      ],
+    });
+    expect(await eventTypes(exec)).toEqual([
+      'WORKFLOW_EXECUTION_STARTED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_COMPLETED',
+      'WORKFLOW_EXECUTION_COMPLETED',
+    ]);
+    const stale = await errorOf(
+      invoke('RespondWorkflowTaskCompleted', { taskToken: task.taskToken, commands: [] }),
+    );
+    expect(stale.code).toBe(status.NOT_FOUND);
+  });
+
+  it('buffers a signal that arrives while a task runs and fails a closing completion as UNHANDLED_COMMAND', async () => {
+    const exec = await start('q2');
+    const task = await pollWorkflowTask('q2');
+    await invoke('SignalWorkflowExecution', { workflowExecution: exec, signalName: 's' });
+    expect(await eventTypes(exec)).toHaveLength(3); // held back, not between Started and Completed
+    const err = await errorOf(
+      invoke('RespondWorkflowTaskCompleted', {
+        taskToken: task.taskToken,
+        commands: [
+          {
+            commandType: 'COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION',
+            completeWorkflowExecutionCommandAttributes: {},
+          },
+        ],
+      }),
+    );
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(await eventTypes(exec)).toEqual([
+      'WORKFLOW_EXECUTION_STARTED',
+      'WORKFLOW_TASK_SCHEDULED',
+      'WORKFLOW_TASK_STARTED',
+      'WORKFLOW_TASK_FAILED',
+      'WORKFLOW_EXECUTION_SIGNALED',
+      'WORKFLOW_TASK_SCHEDULED',
+    ]);
+    const retry = await pollWorkflowTask('q2');
+    expect(retry.attempt).toBe(1);
+    expect(retry.startedEventId).toBe(7);
+  });
+
+  it('fails a task with a bad command, keeps state consistent and answers INVALID_ARGUMENT naming the field', async () => {
+    const exec = await start('q3');
+    const task = await pollWorkflowTask('q3');
+    const err = await errorOf(
+      invoke('RespondWorkflowTaskCompleted', {
+        taskToken: task.taskToken,
+        commands: [
+          {
+            commandType: 'COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK',
+            scheduleActivityTaskCommandAttributes: { activityId: '1', activityType: { name: 'a' } },
+          },
+        ],
+      }),
+    );
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(err.message).toMatch(/startToCloseTimeout or scheduleToCloseTimeout/);
+    const types = await eventTypes(exec);
+    expect(types.slice(3)).toEqual(['WORKFLOW_TASK_FAILED', 'WORKFLOW_TASK_SCHEDULED']);
+    expect(types).not.toContain('ACTIVITY_TASK_SCHEDULED');
+    const retry = await pollWorkflowTask('q3');
+    expect(retry.attempt).toBe(2);
+  });
+
+  it('answers an empty poll when the long poll ends without a task', async () => {
+    const res = await pollWorkflowTask(`empty-${Date.now()}`);
+    expect(res).toEqual({});
+  });
+
+  it('maps bad requests to clear status codes without touching state', async () => {
+    const missing = await errorOf(
+      invoke('StartWorkflowExecution', { workflowId: 'x', workflowType: { name: 'w' }, taskQueue: {} }),
+    );
+    expect(missing.code).toBe(status.INVALID_ARGUMENT);
+    expect(missing.message).toBe('taskQueue.name is required');
+    const ns = await errorOf(invoke('DescribeNamespace', { namespace: 'nope' }));
+    expect(ns.code).toBe(status.NOT_FOUND);
+    expect(ns.details[0]?.type_url).toMatch(/NamespaceNotFoundFailure$/);
+    const unknown = await errorOf(
+      invoke('DescribeWorkflowExecution', { execution: { workflowId: 'never' } }),
+    );
+    expect(unknown.code).toBe(status.NOT_FOUND);
+    const exec = await start('q4');
+    const dup = await errorOf(
+      invoke('StartWorkflowExecution', {
+        workflowId: exec.workflowId,
+        workflowType: { name: 'w' },
+        taskQueue: { name: 'q4' },
+        requestId: 'another',
+      }),
+    );
+    expect(dup.code).toBe(status.ALREADY_EXISTS);
+    const again = await invoke('StartWorkflowExecution', {
+      workflowId: exec.workflowId,
+      workflowType: { name: 'w' },
+      taskQueue: { name: 'q4' },
+      requestId: `req-${exec.workflowId}`,
+    });
+    expect(again.runId).toBe(exec.runId);
+    expect(ctx.runs.size).toBe(1);
+  });
+
+  it('delivers a sticky task with partial history and re-routes it to the normal queue on ShutdownWorker', async () => {
+    const exec = await start('q5');
+    const first = await pollWorkflowTask('q5');
+    await invoke('RespondWorkflowTaskCompleted', {
+      taskToken: first.taskToken,
+      commands: [
+        {
+          commandType: 'COMMAND_TYPE_START_TIMER',
+          startTimerCommandAttributes: {
+            timerId: 't1',
+            startToFireTimeout: { seconds: 0, nanos: 10_000_000 },
+          },
+        },
+      ],
+      stickyAttributes: {
+        workerTaskQueue: { name: 'sticky-5', kind: 'TASK_QUEUE_KIND_STICKY' },
+        scheduleToStartTimeout: { seconds: 10 },
+      },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await invoke('ShutdownWorker', { stickyTaskQueue: 'sticky-5' });
+    const task = await pollWorkflowTask('q5');
+    const events = (task.history as { events: { eventType: string }[] }).events;
+    expect(events[0]?.eventType).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_STARTED');
+    expect(events.map((e) => e.eventType)).toContain('EVENT_TYPE_TIMER_FIRED');
+    expect(task.previousStartedEventId).toBe(3);
+    expect(await eventTypes(exec)).toContain('TIMER_FIRED');
+  });
+});
