@@ -120,5 +120,9 @@ export function stopEngine(ctx: EngineContext): void {
   for (const poller of ctx.activityQueues.allPollers()) poller.release();
   for (const run of ctx.runs.values()) {
     for (const wake of [...run.historyWaiters]) wake();
+    for (const query of run.queries.values()) {
+      query.resolve({ kind: 'failed', message: 'devserver is shutting down', failure: null });
+    }
+    run.queries.clear();
   }
 }

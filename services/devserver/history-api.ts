@@ -40,7 +40,7 @@ export interface CallContext {
  * Waits until the run gets new durable events, the long poll ends or the call is cancelled.
  * Resolves false when it stopped waiting without news.
  */
-function waitForEvents(ctx: EngineContext, run: Run, call: CallContext): Promise<boolean> {
+function waitForEvents(run: Run, call: CallContext, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const finish = (value: boolean): void => {
       clearTimeout(timer);
@@ -50,7 +50,8 @@ function waitForEvents(ctx: EngineContext, run: Run, call: CallContext): Promise
     };
     const wake = (): void => finish(true);
     const onAbort = (): void => finish(false);
-    const timer = setTimeout(() => finish(false), ctx.options.longPollMs);
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    timer.unref();
     run.historyWaiters.add(wake);
     call.signal.addEventListener('abort', onAbort);
   });
@@ -82,7 +83,7 @@ export async function getHistory(
   }
 
   if (wait && token.n >= run.events.length && run.state.status === RUNNING) {
-    await waitForEvents(ctx, run, call);
+    await waitForEvents(run, call, ctx.options.longPollMs);
   }
   const events = run.events.slice(token.n, Math.min(token.n + pageSize, run.persistedEvents));
   const next = token.n + events.length;
@@ -96,7 +97,7 @@ export async function getHistory(
 async function waitForClose(ctx: EngineContext, run: Run, call: CallContext): Promise<void> {
   const deadline = Date.now() + ctx.options.longPollMs;
   while (run.state.status === RUNNING && !call.signal.aborted && Date.now() < deadline) {
-    await waitForEvents(ctx, run, call);
+    await waitForEvents(run, call, deadline - Date.now());
   }
 }
 

@@ -109,6 +109,7 @@ function pollQueue<T>(
     const timer = setTimeout(() => {
       if (finish()) resolve({});
     }, ctx.options.longPollMs);
+    timer.unref();
     call.signal.addEventListener('abort', onAbort);
   });
 }
@@ -239,6 +240,7 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
       let timer: NodeJS.Timeout | undefined;
       const gaveUp = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), ctx.options.queryTimeoutMs);
+        timer.unref();
         call.signal.addEventListener('abort', () => resolve('timeout'));
       });
       const outcome = await Promise.race([submitted.outcome, gaveUp]);
