@@ -215,4 +215,63 @@ describe('devserver engine (handlers, in memory)', () => {
     expect(task.previousStartedEventId).toBe(3);
     expect(await eventTypes(exec)).toContain('TIMER_FIRED');
   });
+
+  it('times out a run at its run timeout', async () => {
+    const workflowId = `wf-timeout-${Date.now()}`;
+    await invoke('StartWorkflowExecution', {
+      workflowId,
+      workflowType: { name: 'w' },
+      taskQueue: { name: 'q6' },
+      workflowRunTimeout: { seconds: 0, nanos: 100_000_000 },
+    });
+    await pollWorkflowTask('q6');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const types = await eventTypes({ workflowId });
+    // The task timeout is capped by the run timeout, so the task may time out first: either way
+    // the run ends with TIMED_OUT and nothing after it.
+    expect(types[types.length - 1]).toBe('WORKFLOW_EXECUTION_TIMED_OUT');
+    expect(types.filter((t) => t === 'WORKFLOW_EXECUTION_TIMED_OUT')).toHaveLength(1);
+    const described = await invoke('DescribeWorkflowExecution', { execution: { workflowId } });
+    expect((described.workflowExecutionInfo as Msg).status).toBe('WORKFLOW_EXECUTION_STATUS_TIMED_OUT');
+  });
+
+  it('pages history with contiguous pages and an empty token at the end', async () => {
+    const exec = await start('q7');
+    for (let i = 0; i < 4; i += 1)
+      await invoke('SignalWorkflowExecution', { workflowExecution: exec, signalName: `s${i}` });
+    const ids: number[] = [];
+    let token: unknown;
+    let pages = 0;
+    do {
+      const res = await invoke('GetWorkflowExecutionHistory', {
+        execution: exec,
+        maximumPageSize: 2,
+        nextPageToken: token,
+      });
+      ids.push(...(res.history as { events: { eventId: number }[] }).events.map((e) => e.eventId));
+      token = res.nextPageToken;
+      pages += 1;
+    } while (token);
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(pages).toBe(3);
+    const bad = await errorOf(
+      invoke('GetWorkflowExecutionHistory', { execution: exec, nextPageToken: Buffer.from('garbage') }),
+    );
+    expect(bad.code).toBe(status.INVALID_ARGUMENT);
+  });
+
+  it('answers the CLOSE_EVENT long poll with exactly the close event once the run closes', async () => {
+    const exec = await start('q8');
+    const waiting = invoke('GetWorkflowExecutionHistory', {
+      execution: exec,
+      waitNewEvent: true,
+      historyEventFilterType: 'HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT',
+    });
+    await invoke('TerminateWorkflowExecution', { workflowExecution: exec, reason: 'done' });
+    const res = await waiting;
+    const events = (res.history as { events: { eventType: string }[] }).events;
+    expect(events.map((e) => e.eventType)).toEqual(['EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED']);
+    const again = await errorOf(invoke('TerminateWorkflowExecution', { workflowExecution: exec }));
+    expect(again.code).toBe(status.NOT_FOUND);
+  });
 });
