@@ -354,11 +354,13 @@ export function completeWorkflowTask(ctx: EngineContext, run: Run, req: Msg): vo
   state.workflowTask = null;
   touch(ctx, run);
 
+  // Answer queries before applying commands: a closing command turns unanswered queries into
+  // legacy query tasks, and the ones this task answered must not be asked again.
+  answerQueries(run, req.queryResults as Record<string, Msg> | undefined);
   let newTaskRequested = false;
   for (const command of commands) {
     newTaskRequested = applyCommand(ctx, run, command, completedEventId, identity) || newTaskRequested;
   }
-  answerQueries(run, req.queryResults as Record<string, Msg> | undefined);
   if (state.status !== RUNNING) return;
 
   const flushed = flushBuffer(ctx, run);
