@@ -133,6 +133,8 @@ export interface DevServerHarness {
 
 export interface HarnessOptions {
   persistence?: DevServerOptions['persistence'];
+  /** Engine tunables, e.g. `{ longPollMs: 300 }` or `{ stickyEnabled: false }`. */
+  engine?: DevServerOptions['engine'];
   namespace?: string;
   workflowsPath?: string;
   /** Connect to an already running server (e.g. a spawned CLI) instead of starting one. */
@@ -150,6 +152,7 @@ export async function startDevServerHarness(options: HarnessOptions = {}): Promi
         port: 0,
         host: '127.0.0.1',
         persistence: options.persistence ?? { kind: 'memory' },
+        ...(options.engine ? { engine: options.engine } : {}),
         logger: createLogger({ level: process.env.DEVSERVER_TEST_LOG ?? 'warn', name: 'devserver-test' }),
       });
   const workers = new Set<RunningWorker>();
