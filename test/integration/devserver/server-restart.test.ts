@@ -1,6 +1,12 @@
-import { eventTypes, spawnDevServer, waitForEvents, type SpawnedDevServer } from '../../support/devserver';
+import {
+  eventTypes,
+  spawnDevServer,
+  waitFor,
+  waitForEvents,
+  type SpawnedDevServer,
+} from '../../support/devserver';
 import { startFixtureHarness, type FixtureHarness } from '../../support/devserver-fixtures';
-import { greetWorkflow, pendingWorkWorkflow } from '../../fixtures/devserver/workflows';
+import { activityWorkflow, greetWorkflow, pendingWorkWorkflow } from '../../fixtures/devserver/workflows';
 
 // The devserver CLI as a child process on this run's private PostgreSQL database (global setup).
 // Only this file runs a devserver on that database, so a restarted server recovers only its runs.
@@ -94,6 +100,40 @@ describe('devserver CLI on PostgreSQL', () => {
     } finally {
       await activityWorker.stop();
       await workflowWorker.stop();
+    }
+  });
+
+  it('completes a run whose activity was executing on a worker when the server was SIGKILLed', async () => {
+    const worker = await h.fixtureWorker();
+    const key = h.workflowId('pg-inflight');
+    try {
+      const begun = Date.now();
+      const handle = await h.client.workflow.start(activityWorkflow, {
+        taskQueue: worker.taskQueue,
+        workflowId: key,
+        args: [
+          {
+            activity: 'slow',
+            input: { key, ms: 2_500 },
+            options: { startToCloseTimeout: '30s', retry: { initialInterval: '100ms' } },
+          },
+        ],
+      });
+      await waitFor('the activity to start on the worker', () => h.journal.attempts.has(key));
+
+      await restart('SIGKILL');
+
+      // The worker's completion (sent while or after the server restarts) must not be lost, nor
+      // the run left waiting for the 30 s start-to-close timeout.
+      const attempt = await handle.result();
+      expect(Date.now() - begun).toBeLessThan(20_000);
+      expect(h.journal.attempts.get(key)!.length).toBeLessThanOrEqual(2);
+      expect(attempt).toBe(h.journal.attempts.get(key)!.at(-1)!.attempt);
+      const types = eventTypes(await h.history(handle));
+      expect(types.filter((t) => t === 'ACTIVITY_TASK_COMPLETED')).toHaveLength(1);
+      await h.replay(handle);
+    } finally {
+      await worker.stop();
     }
   });
 });
