@@ -61,7 +61,7 @@ export async function createEngine({
         run?.state.status === RUNNING ? run.state.activities[task.scheduledEventId] : undefined;
       return activity?.state === 'scheduled' && activity.attempt === task.attempt;
     }),
-    scheduler: new DeadlineScheduler(),
+    scheduler: new DeadlineScheduler((err) => logger.error({ err }, 'devserver: deadline handler failed')),
     stickyRuns: new Map(),
     dirtyRuns: new Set(),
     dirtyNamespaces: [],

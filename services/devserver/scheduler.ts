@@ -9,6 +9,9 @@ export class DeadlineScheduler {
   private readonly byRun = new Map<string, Map<string, NodeJS.Timeout>>();
   private stopped = false;
 
+  /** @param onError receives what a deadline callback threw (a bug must not crash the server). */
+  constructor(private readonly onError: (err: unknown) => void = () => undefined) {}
+
   /** Calls `fn` at `atMs` (epoch ms) unless cleared or replaced first. */
   set(run: string, key: string, atMs: number, fn: () => void): void {
     if (this.stopped) return;
@@ -25,8 +28,15 @@ export class DeadlineScheduler {
         if (current?.get(key) !== handle) return;
         current.delete(key);
         if (current.size === 0) this.byRun.delete(run);
-        if (delay > MAX_DELAY_MS) this.set(run, key, atMs, fn);
-        else fn();
+        if (delay > MAX_DELAY_MS) {
+          this.set(run, key, atMs, fn);
+          return;
+        }
+        try {
+          fn();
+        } catch (err) {
+          this.onError(err);
+        }
       },
       Math.min(delay, MAX_DELAY_MS),
     );

@@ -39,3 +39,21 @@ describe('DeadlineScheduler', () => {
     expect(fired).toEqual(['past']);
   });
 });
+
+describe('DeadlineScheduler errors', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('reports a throwing callback instead of crashing and keeps firing others', () => {
+    const errors: unknown[] = [];
+    const scheduler = new DeadlineScheduler((err) => errors.push(err));
+    const fired: string[] = [];
+    scheduler.set('a', 'bad', Date.now() + 5, () => {
+      throw new Error('bug');
+    });
+    scheduler.set('a', 'good', Date.now() + 5, () => fired.push('good'));
+    jest.advanceTimersByTime(10);
+    expect(errors).toHaveLength(1);
+    expect(fired).toEqual(['good']);
+  });
+});
