@@ -172,7 +172,10 @@ export function startActivity(
   touch(ctx, run);
   ctx.scheduler.clear(run.key, `act-${activity.scheduledEventId}-s2s`);
   armActivity(ctx, run, activity);
-  const scheduled = eventAttributes(run.events[activity.scheduledEventId - 1] as never);
+  const scheduledEvent = run.events[activity.scheduledEventId - 1];
+  if (!scheduledEvent)
+    throw new Error(`activity ${activity.activityId}: scheduled event ${activity.scheduledEventId} missing`);
+  const scheduled = eventAttributes(scheduledEvent);
   const token: TaskToken = {
     k: 'a',
     ns: run.state.namespace,
