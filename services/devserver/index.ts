@@ -69,7 +69,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       opts.port ?? 7233,
     );
     const address = `${host}:${port}`;
-    logger.info({ address, persistence: persistence.kind }, 'devserver listening');
+    logger.info({ address, persistence: persistence.kind }, 'devserver: gRPC server bound');
     let stopping: Promise<void> | undefined;
     return {
       address,
