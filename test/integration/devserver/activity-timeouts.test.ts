@@ -100,18 +100,21 @@ describe('activity timeouts, heartbeats and cancellation on the devserver', () =
     const key = h.workflowId('stclose');
     const started = Date.now();
     const { activity, timeout } = await timeoutOf(
+      // Attempt 1 fails at once; attempt 2 starts after the 200 ms backoff, so its start-to-close
+      // deadline (capped to 600 ms from its own start) comes well after the schedule-to-close one.
       run(key, {
         activity: 'slow',
-        input: { key, ms: 3_000 },
+        input: { key, ms: 3_000, failAttempts: 1 },
         options: {
-          scheduleToCloseTimeout: '500ms',
+          scheduleToCloseTimeout: '600ms',
           startToCloseTimeout: '10s',
-          retry: { initialInterval: '50ms' },
+          retry: { initialInterval: '200ms' },
         },
       }),
     );
     expect(timeout.timeoutType).toBe(TimeoutType.SCHEDULE_TO_CLOSE);
     expect(activity.retryState).toBe(RetryState.TIMEOUT);
+    expect(h.journal.attempts.get(key)!.map((a) => a.attempt)).toEqual([1, 2]);
     expect(Date.now() - started).toBeLessThan(2_500);
   });
 
