@@ -149,4 +149,42 @@ describe('activities on the devserver', () => {
     expect((failure.cause as ApplicationFailure).type).toBe(FAILURE_TYPES.fatal);
     expect(h.journal.attempts.get(key)).toHaveLength(1);
   });
+
+  it('does not retry a failure the activity marked non-retryable', async () => {
+    const key = h.workflowId('marked-non-retryable');
+    const failure = await activityFailureOf(
+      h.client.workflow.execute(activityWorkflow, {
+        taskQueue: worker.taskQueue,
+        workflowId: key,
+        args: [
+          {
+            activity: 'flaky',
+            input: { key, failures: 5, nonRetryable: true },
+            options: { startToCloseTimeout: '10s', retry: { initialInterval: '50ms', maximumAttempts: 5 } },
+          },
+        ],
+      }),
+    );
+    expect(failure.retryState).toBe(RetryState.NON_RETRYABLE_FAILURE);
+    expect((failure.cause as ApplicationFailure).nonRetryable).toBe(true);
+    expect(h.journal.attempts.get(key)).toHaveLength(1);
+  });
+
+  it("honours the failure's nextRetryDelay over the policy's backoff", async () => {
+    const key = h.workflowId('next-retry-delay');
+    const result = await h.client.workflow.execute(activityWorkflow, {
+      taskQueue: worker.taskQueue,
+      workflowId: key,
+      args: [
+        {
+          activity: 'flaky',
+          input: { key, failures: 1, nextRetryDelayMs: 600 },
+          options: { startToCloseTimeout: '10s', retry: { initialInterval: '10ms', maximumAttempts: 3 } },
+        },
+      ],
+    });
+    expect(result).toEqual({ attempt: 2 });
+    const [first, second] = h.journal.attempts.get(key)!;
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(590);
+  });
 });
