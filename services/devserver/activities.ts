@@ -354,6 +354,15 @@ export function timeoutActivity(
 ): void {
   const activity = run.state.activities[scheduledEventId];
   if (!activity || run.state.status !== RUNNING) return;
+  // An attempt deadline that coincides with (or passed) the whole activity's deadline is reported
+  // as the schedule-to-close timeout: deterministic whichever timer fires first.
+  if (
+    timeoutType !== 'TIMEOUT_TYPE_SCHEDULE_TO_START' &&
+    activity.scheduleToCloseMs > 0 &&
+    Date.now() >= activity.scheduledTimeMs + activity.scheduleToCloseMs
+  ) {
+    timeoutType = 'TIMEOUT_TYPE_SCHEDULE_TO_CLOSE';
+  }
   const wholeActivity = timeoutType === 'TIMEOUT_TYPE_SCHEDULE_TO_CLOSE';
   if (!wholeActivity && activity.attempt !== attempt) return;
   const failure: Msg = {

@@ -274,4 +274,42 @@ describe('devserver engine (handlers, in memory)', () => {
     const again = await errorOf(invoke('TerminateWorkflowExecution', { workflowExecution: exec }));
     expect(again.code).toBe(status.NOT_FOUND);
   });
+
+  it('reports SCHEDULE_TO_CLOSE when a capped start-to-close deadline ties with it', async () => {
+    const exec = await start('q9');
+    const task = await pollWorkflowTask('q9');
+    await invoke('RespondWorkflowTaskCompleted', {
+      taskToken: task.taskToken,
+      commands: [
+        {
+          commandType: 'COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK',
+          scheduleActivityTaskCommandAttributes: {
+            activityId: '1',
+            activityType: { name: 'slow' },
+            scheduleToCloseTimeout: { seconds: 0, nanos: 100_000_000 },
+            startToCloseTimeout: { seconds: 10 },
+          },
+        },
+      ],
+    });
+    const activityTask = await invoke('PollActivityTaskQueue', {
+      taskQueue: { name: 'q9' },
+      identity: 'test',
+    });
+    expect(activityTask.startToCloseTimeout).toEqual({ seconds: 0, nanos: 100_000_000 });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const res = await invoke('GetWorkflowExecutionHistory', { execution: exec });
+    const events = (res.history as { events: Msg[] }).events;
+    const timedOut = events.find((e) => e.eventType === 'EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT')
+      ?.activityTaskTimedOutEventAttributes as
+      | {
+          failure: { timeoutFailureInfo: { timeoutType: string } };
+          retryState: string;
+          startedEventId: number;
+        }
+      | undefined;
+    expect(timedOut?.failure.timeoutFailureInfo.timeoutType).toBe('TIMEOUT_TYPE_SCHEDULE_TO_CLOSE');
+    expect(timedOut?.retryState).toBe('RETRY_STATE_TIMEOUT');
+    expect(events[(timedOut?.startedEventId ?? 0) - 1]?.eventType).toBe('EVENT_TYPE_ACTIVITY_TASK_STARTED');
+  });
 });
