@@ -115,7 +115,8 @@ describe('activity timeouts, heartbeats and cancellation on the devserver', () =
     expect(timeout.timeoutType).toBe(TimeoutType.SCHEDULE_TO_CLOSE);
     expect(activity.retryState).toBe(RetryState.TIMEOUT);
     expect(h.journal.attempts.get(key)!.map((a) => a.attempt)).toEqual([1, 2]);
-    expect(Date.now() - started).toBeLessThan(2_500);
+    // Before the 3 s attempt could have finished on its own.
+    expect(Date.now() - started).toBeLessThan(2_900);
   });
 
   it('times out a silent attempt by heartbeat and hands its heartbeat details to the retry', async () => {
