@@ -1,0 +1,136 @@
+import {
+  Metadata,
+  Server,
+  ServerCredentials,
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServiceDefinition,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { Logger } from '../logger';
+import { DevServerError } from './errors';
+import { decodeMessage, encodeMessage, messageType, protoRoot, type Msg } from './proto';
+import type { Handler } from './service';
+
+/** grpc-js options: large histories, and tolerate sdk-core's keep-alive pings. */
+const SERVER_OPTIONS = {
+  'grpc.max_receive_message_length': 128 * 1024 * 1024, // 128 MiB
+  'grpc.max_send_message_length': 128 * 1024 * 1024, // 128 MiB
+  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.http2.min_ping_interval_without_data_ms': 1000,
+};
+
+/** Methods that may park the call and must notice its cancellation. */
+const LONG_POLL_METHODS = new Set([
+  'PollWorkflowTaskQueue',
+  'PollActivityTaskQueue',
+  'GetWorkflowExecutionHistory',
+  'QueryWorkflow',
+]);
+const NEVER_ABORTED = new AbortController().signal;
+
+/** Error codes whose failures are worth an error log line (the rest are the caller's mistakes). */
+const SERVER_SIDE_CODES = new Set([status.INTERNAL, status.UNKNOWN, status.UNAVAILABLE, status.DATA_LOSS]);
+
+function toStatus(
+  err: unknown,
+  logger: Logger,
+  method: string,
+): Partial<{ code: status; details: string; metadata: Metadata }> {
+  if (err instanceof DevServerError) {
+    const metadata = new Metadata();
+    const statusType = messageType('google.rpc.Status');
+    metadata.set(
+      'grpc-status-details-bin',
+      encodeMessage(statusType, { code: err.code, message: err.message, details: err.details }),
+    );
+    if (SERVER_SIDE_CODES.has(err.code)) logger.error({ err, method }, 'devserver: call failed');
+    return { code: err.code, details: err.message, metadata };
+  }
+  logger.error({ err, method }, 'devserver: unexpected error');
+  return {
+    code: status.INTERNAL,
+    details: `devserver internal error in ${method}: ${err instanceof Error ? err.message : String(err)}`,
+  };
+}
+
+/**
+ * A grpc-js service definition for every unary method of a proto service, with handlers working
+ * on plain objects. Methods without a handler answer UNIMPLEMENTED in the wording sdk-core
+ * recognises; call cancellation reaches handlers as an AbortSignal (parked polls drop out).
+ */
+export function buildService(
+  serviceName: string,
+  handlers: Record<string, Handler>,
+  logger: Logger,
+): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
+  const service = protoRoot.lookupService(serviceName) as unknown as {
+    methods: Record<
+      string,
+      {
+        requestStream?: boolean;
+        responseStream?: boolean;
+        resolve(): { resolvedRequestType: unknown; resolvedResponseType: unknown };
+      }
+    >;
+  };
+  const definition: Record<string, ServiceDefinition[string]> = {};
+  const implementation: UntypedServiceImplementation = {};
+  for (const [name, method] of Object.entries(service.methods)) {
+    if (method.requestStream || method.responseStream) continue;
+    const resolved = method.resolve();
+    const requestType = resolved.resolvedRequestType as Parameters<typeof decodeMessage>[0];
+    const responseType = resolved.resolvedResponseType as Parameters<typeof encodeMessage>[0];
+    definition[name] = {
+      path: `/${serviceName}/${name}`,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (obj: Msg) => encodeMessage(requestType, obj),
+      requestDeserialize: (bytes: Buffer) => decodeMessage(requestType, bytes),
+      responseSerialize: (obj: Msg) => encodeMessage(responseType, obj),
+      responseDeserialize: (bytes: Buffer) => decodeMessage(responseType, bytes),
+      originalName: name,
+    };
+    const handler = handlers[name];
+    implementation[name] = (call: ServerUnaryCall<Msg, Msg>, callback: sendUnaryData<Msg>) => {
+      if (!handler) {
+        callback({
+          code: status.UNIMPLEMENTED,
+          details: `unknown method ${name}: not implemented by the devserver`,
+        });
+        return;
+      }
+      // An AbortController per call is measurable at thousands of calls/s: only long polls get one.
+      let signal = NEVER_ABORTED;
+      if (LONG_POLL_METHODS.has(name)) {
+        const abort = new AbortController();
+        call.on('cancelled', () => abort.abort());
+        signal = abort.signal;
+      }
+      Promise.resolve()
+        .then(() => handler(call.request, { signal }))
+        .then(
+          (response) => callback(null, response),
+          (err: unknown) => callback(toStatus(err, logger, name)),
+        );
+    };
+  }
+  return { definition, implementation };
+}
+
+/** Binds a grpc-js server with the given services; resolves with the bound port. */
+export async function listen(
+  services: { definition: ServiceDefinition; implementation: UntypedServiceImplementation }[],
+  host: string,
+  port: number,
+): Promise<{ server: Server; port: number }> {
+  const server = new Server(SERVER_OPTIONS);
+  for (const s of services) server.addService(s.definition, s.implementation);
+  const bound = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, actual) =>
+      err ? reject(err) : resolve(actual),
+    );
+  });
+  return { server, port: bound };
+}

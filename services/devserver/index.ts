@@ -1,0 +1,100 @@
+import { createLogger, type Logger } from '../logger';
+import type { EngineOptions } from './context';
+import { createEngine, DEFAULT_ENGINE_OPTIONS, stopEngine } from './engine';
+import { buildService, listen } from './grpc-server';
+import { createMemoryStore } from './memory-store';
+import { createPostgresStore } from './postgres-store';
+import { HEALTH_SERVICE, WORKFLOW_SERVICE } from './proto';
+import { createHealthHandlers, createWorkflowServiceHandlers } from './service';
+import type { DevServerStore } from './store';
+
+export type { DevServerStore } from './store';
+
+/** How to run the devserver. */
+export interface DevServerOptions {
+  /** gRPC port; 0 picks a free one. @default 7233 */
+  port?: number;
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** Where state lives. @default { kind: 'memory' } */
+  persistence?: { kind: 'memory' } | { kind: 'postgres'; url: string };
+  /** A namespace to register besides `default`. */
+  namespace?: string;
+  /** Injected pino logger (component `devserver`). */
+  logger?: Logger;
+  /** Engine tunables for tests (e.g. a short long poll); defaults mirror the real server. */
+  engine?: Partial<EngineOptions>;
+}
+
+/** A running devserver. */
+export interface DevServer {
+  /** `host:port` to hand to `NativeConnection.connect` / `Connection.connect`. */
+  address: string;
+  /** Ends parked polls, stops the gRPC server and closes the store. */
+  stop(): Promise<void>;
+}
+
+/** Grace period for in-flight calls on stop before they are cancelled. */
+const STOP_GRACE_MS = 2_000;
+
+/**
+ * Starts a single-process server speaking the Temporal WorkflowService (and grpc.health.v1) API,
+ * so the official `@temporalio/client` and `@temporalio/worker` run against it unmodified.
+ */
+export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
+  const host = opts.host ?? '127.0.0.1';
+  const logger = (opts.logger ?? createLogger({ name: 'devserver', level: 'warn' })).child({
+    component: 'devserver',
+  });
+  const persistence = opts.persistence ?? { kind: 'memory' };
+  const store: DevServerStore =
+    persistence.kind === 'postgres'
+      ? createPostgresStore({ url: persistence.url, logger })
+      : createMemoryStore();
+  const ctx = await createEngine({
+    store,
+    logger,
+    options: { ...DEFAULT_ENGINE_OPTIONS, ...opts.engine },
+    ...(opts.namespace ? { extraNamespace: opts.namespace } : {}),
+  });
+  try {
+    await store.commit({ namespaces: ctx.dirtyNamespaces, runs: [] });
+    ctx.dirtyNamespaces = [];
+    const { server, port } = await listen(
+      [
+        buildService(WORKFLOW_SERVICE, createWorkflowServiceHandlers(ctx), logger),
+        buildService(HEALTH_SERVICE, createHealthHandlers(), logger),
+      ],
+      host,
+      opts.port ?? 7233,
+    );
+    const address = `${host}:${port}`;
+    logger.info({ address, persistence: persistence.kind }, 'devserver: gRPC server bound');
+    let stopping: Promise<void> | undefined;
+    return {
+      address,
+      stop: () => {
+        stopping ??= (async () => {
+          stopEngine(ctx);
+          await new Promise<void>((resolve) => {
+            const force = setTimeout(() => {
+              server.forceShutdown();
+              resolve();
+            }, STOP_GRACE_MS);
+            server.tryShutdown(() => {
+              clearTimeout(force);
+              resolve();
+            });
+          });
+          await ctx.lastCommit;
+          await store.close();
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    stopEngine(ctx);
+    await store.close();
+    throw err;
+  }
+}
