@@ -8,6 +8,8 @@ const transformIgnorePatterns = ['/node_modules/(?!(@marcbachmann/cel-js|jose)/)
 /** @type {import('jest').Config} */
 module.exports = {
   transform,
+  // Global only: jest ignores testTimeout inside `projects`.
+  testTimeout: 60_000,
   reporters: ['default', '<rootDir>/test/support/summary-reporter.js'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
@@ -25,7 +27,6 @@ module.exports = {
       transform,
       transformIgnorePatterns,
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      testTimeout: 60_000,
     },
   ],
 };
