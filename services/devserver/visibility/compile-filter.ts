@@ -287,6 +287,9 @@ function compileCompare(
     return (rec) => {
       const v = readAttribute(rec, name, type) as string | undefined;
       if (v === undefined) return false;
+      // Substring pre-check rejects most values without tokenising them.
+      const lower = v.toLowerCase();
+      if (!wanted.every((t) => lower.includes(t))) return negated;
       const have = new Set(textTokens(v));
       return wanted.every((t) => have.has(t)) !== negated;
     };
