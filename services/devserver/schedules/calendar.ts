@@ -81,7 +81,7 @@ export function parseCalendarField(
 ): Range[] {
   const rule = FIELD_RULES[field];
   const source = (text ?? '').trim() || rule.empty;
-  return source.split(',').map((raw) => {
+  return source.split(',').flatMap((raw) => {
     let part = raw.trim();
     let step = 1;
     const slash = part.split('/');
@@ -103,7 +103,13 @@ export function parseCalendarField(
       if (dash.length === 2) end = parseValue(dash[1]!, rule, start, path);
       else if (slash.length === 1) end = start;
     }
-    return compactRange(start, end, step);
+    if (field === 'dayOfWeek' && end === 7) {
+      // 7 is Sunday in cron, but clients decode day numbers 0-6 only: describe it as 0.
+      if (start === 7) return [compactRange(0, 0, 1)];
+      const upTo6 = compactRange(start, 6, step);
+      return (7 - start) % step === 0 ? [upTo6, { start: 0 }] : [upTo6];
+    }
+    return [compactRange(start, end, step)];
   });
 }
 

@@ -5,6 +5,8 @@ import { isValidTimeZone } from './time-zone';
 
 /** Upper bound on calendars/intervals per spec, so one request cannot make scheduling slow. */
 export const MAX_SPEC_ENTRIES = 100;
+/** Longest calendar comment accepted. */
+export const MAX_COMMENT_LENGTH = 200;
 
 const STRUCTURED_FIELDS = Object.keys(FIELD_RULES) as (keyof typeof FIELD_RULES)[];
 
@@ -19,14 +21,15 @@ function validateStructured(cal: StructuredCalendarSpec, path: string): void {
       if (r.start < rule.min || r.start > rule.max) {
         throw new InvalidScheduleSpecError(where, `start ${r.start} is out of range ${rule.min}-${rule.max}`);
       }
-      if (r.end !== undefined && r.end !== 0 && (r.end < r.start || r.end > rule.max)) {
-        throw new InvalidScheduleSpecError(
-          where,
-          `end ${r.end} must be between start ${r.start} and ${rule.max}`,
-        );
+      // end < start means "just start" (proto doc; the TS client sends end 1 for open ranges).
+      if (r.end !== undefined && r.end > rule.max) {
+        throw new InvalidScheduleSpecError(where, `end ${r.end} is out of range ${rule.min}-${rule.max}`);
       }
       if ((r.step ?? 0) < 0) throw new InvalidScheduleSpecError(where, 'step must not be negative');
     });
+  }
+  if ((cal.comment ?? '').length > MAX_COMMENT_LENGTH) {
+    throw new InvalidScheduleSpecError(`${path}.comment`, `must be at most ${MAX_COMMENT_LENGTH} characters`);
   }
 }
 
@@ -48,10 +51,20 @@ export function canonicalizeSpec(spec: ScheduleSpec): CanonicalScheduleSpec {
   (spec.calendar ?? []).forEach((cal, i) =>
     structuredCalendar.push(calendarToStructured(cal, `calendar[${i}]`)),
   );
+  let firstCronZone: string | undefined;
   (spec.cronString ?? []).forEach((cron, i) => {
     const path = `cronString[${i}]`;
     const parsed = cronToStructuredCalendar(cron, path);
-    if (parsed.timezoneName !== undefined) {
+    // All cron strings of a spec must agree on CRON_TZ, present or not (as the server requires).
+    const zone = parsed.timezoneName ?? '';
+    if (i > 0 && zone !== firstCronZone) {
+      throw new InvalidScheduleSpecError(
+        path,
+        `time zone '${zone}' differs from cronString[0]'s '${firstCronZone}'`,
+      );
+    }
+    firstCronZone = zone;
+    if (parsed.timezoneName !== undefined && parsed.timezoneName !== '') {
       if (timezoneName !== '' && timezoneName !== parsed.timezoneName) {
         throw new InvalidScheduleSpecError(
           path,

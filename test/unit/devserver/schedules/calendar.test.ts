@@ -3,6 +3,7 @@ import {
   canonicalizeSpec,
   cronToStructuredCalendar,
   InvalidScheduleSpecError,
+  nextFireTimes,
 } from '../../../../services/devserver/schedules';
 
 const ANY_YEAR = [{ start: 2000, end: 2100 }];
@@ -84,6 +85,29 @@ describe('cronToStructuredCalendar', () => {
   });
 });
 
+describe('day of week 7', () => {
+  it('is described as Sunday (0), which clients can decode', () => {
+    expect(cronToStructuredCalendar('0 0 * * 7').structuredCalendar?.dayOfWeek).toEqual([{ start: 0 }]);
+    expect(cronToStructuredCalendar('0 0 * * 5-7').structuredCalendar?.dayOfWeek).toEqual([
+      { start: 5, end: 6 },
+      { start: 0 },
+    ]);
+    expect(cronToStructuredCalendar('0 0 * * 2-7/2').structuredCalendar?.dayOfWeek).toEqual([
+      { start: 2, end: 6, step: 2 },
+    ]);
+  });
+
+  it('accepts the ranges the TS client sends (end below start means just start)', () => {
+    const canonical = canonicalizeSpec({
+      structuredCalendar: [{ minute: [{ start: 5, end: 1, step: 1 }], hour: [{ start: 0, end: 23 }] }],
+    });
+    expect(canonical.structuredCalendar[0]?.minute).toEqual([{ start: 5, end: 1, step: 1 }]);
+    expect(nextFireTimes(canonical, Date.parse('2026-11-21T10:00:00Z'), 1)[0]?.nominalTime).toBe(
+      Date.parse('2026-11-21T10:05:00Z'),
+    );
+  });
+});
+
 describe('calendarToStructured', () => {
   it('uses 0 for empty time fields and "any" for empty date fields', () => {
     expect(calendarToStructured({ hour: '*/6', dayOfWeek: 'MON-FRI', comment: 'c' })).toEqual({
@@ -102,7 +126,7 @@ describe('calendarToStructured', () => {
 describe('canonicalizeSpec', () => {
   it('describes cron strings and calendars back as structured calendars', () => {
     const canonical = canonicalizeSpec({
-      cronString: ['CRON_TZ=America/New_York 0 9 * * MON', '@every 10m/1m'],
+      cronString: ['CRON_TZ=America/New_York 0 9 * * MON', 'CRON_TZ=America/New_York @every 10m/1m'],
       calendar: [{ minute: '30', hour: '12' }],
       excludeCalendar: [{ month: 'dec', dayOfMonth: '25', hour: '*', minute: '*', second: '*' }],
       interval: [{ intervalMs: 60_000 }],
@@ -141,8 +165,16 @@ describe('canonicalizeSpec', () => {
       /structuredCalendar\[0\].hour\[0\]: start 24 is out of range 0-23/,
     ],
     [
-      { structuredCalendar: [{ minute: [{ start: 30, end: 10 }] }] },
-      /end 10 must be between start 30 and 59/,
+      { structuredCalendar: [{ minute: [{ start: 30, end: 60 }] }] },
+      /minute\[0\]: end 60 is out of range 0-59/,
+    ],
+    [
+      { structuredCalendar: [{ comment: 'x'.repeat(201) }] },
+      /structuredCalendar\[0\].comment: must be at most 200/,
+    ],
+    [
+      { cronString: ['CRON_TZ=Asia/Tokyo @daily', '@hourly'] },
+      /cronString\[1\]: time zone '' differs from cronString\[0\]'s 'Asia\/Tokyo'/,
     ],
     [{ calendar: [{ month: 'smarch' }] }, /calendar\[0\].month: 'smarch' is not a number or name/],
     [{ jitterMs: -1 }, /jitter: must not be negative/],
