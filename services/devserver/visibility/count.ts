@@ -1,26 +1,11 @@
 import type { CompiledFilter } from './compile-filter';
+import { keywordPayload, type SearchAttributePayload } from './payloads';
 import type { VisibilityRecord } from './record';
-
-/** A search-attribute payload as the engine sends it (json/plain with metadata.type). */
-export interface SearchAttributePayload {
-  metadata: { encoding: Uint8Array; type: Uint8Array };
-  data: Uint8Array;
-}
 
 /** Shape of CountWorkflowExecutionsResponse. */
 export interface CountResult {
   count: number;
   groups: { groupValues: SearchAttributePayload[]; count: number }[];
-}
-
-const encoder = new TextEncoder();
-
-/** Encodes one Keyword value the way the TS client's search-attribute converter decodes it. */
-export function keywordPayload(value: string): SearchAttributePayload {
-  return {
-    metadata: { encoding: encoder.encode('json/plain'), type: encoder.encode('Keyword') },
-    data: encoder.encode(JSON.stringify(value)),
-  };
 }
 
 /**

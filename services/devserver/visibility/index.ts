@@ -8,7 +8,13 @@ export {
   type CompileOptions,
   type SortKeyPart,
 } from './compile-filter';
-export { countRecords, keywordPayload, type CountResult, type SearchAttributePayload } from './count';
+export { countRecords, type CountResult } from './count';
+export {
+  decodeSearchAttributePayload,
+  encodeSearchAttributePayload,
+  keywordPayload,
+  type SearchAttributePayload,
+} from './payloads';
 export { PageTokenError, SearchAttributeError, VisibilityQueryError } from './errors';
 export { formatExpr, formatQuery } from './format';
 export { DEFAULT_PAGE_SIZE, listPage, type Page } from './pagination';

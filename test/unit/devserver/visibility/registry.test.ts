@@ -1,5 +1,7 @@
 import {
   createSearchAttributeRegistry,
+  decodeSearchAttributePayload,
+  encodeSearchAttributePayload,
   parseSearchAttributeType,
   SearchAttributeError,
 } from '../../../../services/devserver/visibility';
@@ -71,5 +73,36 @@ describe('search-attribute registry', () => {
     ['INDEXED_VALUE_TYPE_UNSPECIFIED', undefined],
   ])('parseSearchAttributeType(%j) = %j', (input, expected) => {
     expect(parseSearchAttributeType(input)).toBe(expected);
+  });
+});
+
+describe('search-attribute payloads', () => {
+  it('round-trips typed json/plain payloads', () => {
+    const payload = encodeSearchAttributePayload(['a', 'b'], 'KeywordList');
+    expect(new TextDecoder().decode(payload.metadata.type)).toBe('KeywordList');
+    expect(decodeSearchAttributePayload(payload)).toEqual({ value: ['a', 'b'], type: 'KeywordList' });
+  });
+
+  it('reports missing types and undecodable data without throwing', () => {
+    const enc = new TextEncoder();
+    expect(
+      decodeSearchAttributePayload({
+        metadata: { encoding: enc.encode('json/plain') },
+        data: enc.encode('42'),
+      }),
+    ).toEqual({
+      value: 42,
+      type: undefined,
+    });
+    expect(
+      decodeSearchAttributePayload({
+        metadata: { encoding: enc.encode('json/plain'), type: enc.encode('Int') },
+        data: enc.encode('{'),
+      }),
+    ).toEqual({ value: undefined, type: 'Int' });
+    expect(decodeSearchAttributePayload({ metadata: { encoding: enc.encode('binary/null') } })).toEqual({
+      value: undefined,
+      type: undefined,
+    });
   });
 });
