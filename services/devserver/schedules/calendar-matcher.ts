@@ -98,14 +98,10 @@ export function compileCalendar(cal: StructuredCalendarSpec, zone: Zone): Calend
   return {
     matches: (instant) => wallMatches(zone.toWall(Math.floor(instant / 1000) * 1000)),
     next(after) {
-      // Around a fall-back transition the wall clock is not monotonic: start the search early
-      // by the offset spread and keep the earliest instant found within that spread.
-      const offsets = [
-        zone.offsetAt(after - 3 * HOUR),
-        zone.offsetAt(after),
-        zone.offsetAt(after + 3 * HOUR),
-      ];
-      const spread = Math.max(...offsets) - Math.min(...offsets);
+      // Wall clock → instant is monotonic except across a fall-back transition: when the
+      // offset drops within the next hours, a wall time earlier than now can still occur later
+      // (its second copy). Start that much earlier and keep the earliest instant in that window.
+      const spread = Math.max(0, zone.offsetAt(after) - zone.offsetAt(after + 3 * HOUR));
       let wall = Math.floor(zone.toWall(after) / 1000) * 1000 - spread;
       let best: number | undefined;
       let bestWall = 0;

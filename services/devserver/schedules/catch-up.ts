@@ -47,3 +47,24 @@ export function catchUp(
   }
   return { due, missedCatchupWindow: missed, truncated };
 }
+
+/**
+ * PatchSchedule.backfillRequest: the fire times with nominal time in [`startTime`, `endTime`],
+ * oldest first, at most `limit` (default 1000; `truncated` says more existed). Backfills ignore
+ * the catch-up window; apply the request's overlap policy to each.
+ */
+export function backfillTimes(
+  spec: CompiledScheduleSpec,
+  options: { scheduleId: string; startTime: number; endTime: number; limit?: number },
+): { times: FireTime[]; truncated: boolean } {
+  const limit = options.limit ?? 1000;
+  const times: FireTime[] = [];
+  let cursor = options.startTime - 1;
+  for (;;) {
+    const fire = spec.next(cursor, options.scheduleId);
+    if (!fire || fire.nominalTime > options.endTime) return { times, truncated: false };
+    if (times.length === limit) return { times, truncated: true };
+    times.push(fire);
+    cursor = fire.nominalTime;
+  }
+}

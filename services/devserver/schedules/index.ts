@@ -8,7 +8,7 @@ export {
 } from './calendar';
 export { compileCalendar, type CalendarMatcher } from './calendar-matcher';
 export { canonicalizeSpec, MAX_SPEC_ENTRIES, validateScheduleSpec } from './canonicalize';
-export { catchUp, type CatchUp } from './catch-up';
+export { backfillTimes, catchUp, type CatchUp } from './catch-up';
 export { parseDuration } from './duration';
 export { INVALID_SPEC_PREFIX, InvalidScheduleSpecError } from './errors';
 export { deterministicJitter } from './jitter';

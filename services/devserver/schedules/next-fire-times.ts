@@ -19,6 +19,9 @@ export interface CompiledScheduleSpec {
   next(after: number, scheduleId: string): FireTime | undefined;
 }
 
+/** Bound on consecutive excluded candidates skipped in one search (≈ a day of 1 s intervals). */
+const MAX_EXCLUDED_STEPS = 100_000;
+
 function nextInterval(iv: IntervalSpec, after: number): number {
   const phase = iv.phaseMs ?? 0;
   return (Math.floor((after - phase) / iv.intervalMs) + 1) * iv.intervalMs + phase;
@@ -40,10 +43,20 @@ export function compileScheduleSpec(spec: ScheduleSpec): CompiledScheduleSpec {
 
   const nextNominal = (after: number): number | undefined => {
     let cursor = startTime !== undefined ? Math.max(after, startTime - 1) : after;
-    for (let guard = 0; guard < 100_000; guard++) {
+    // Each calendar's next time stays valid while the cursor is below it, so stepping over a
+    // long exclusion with a short interval does not recompute calendars (the costly part).
+    const pending: (number | undefined)[] = calendars.map(() => undefined);
+    const exhausted: boolean[] = calendars.map(() => false);
+    for (let guard = 0; guard < MAX_EXCLUDED_STEPS; guard++) {
       let best: number | undefined;
-      for (const cal of calendars) {
-        const t = cal.next(cursor);
+      for (let i = 0; i < calendars.length; i++) {
+        if (exhausted[i]) continue;
+        let t = pending[i];
+        if (t === undefined || t <= cursor) {
+          t = calendars[i]!.next(cursor);
+          pending[i] = t;
+          if (t === undefined) exhausted[i] = true;
+        }
         if (t !== undefined && (best === undefined || t < best)) best = t;
       }
       for (const iv of canonical.interval) {

@@ -199,7 +199,51 @@ describe('nextFireTimes properties', () => {
           expect(fires).toEqual(expected);
         },
       ),
-      { numRuns: 20 },
+      { numRuns: 25 },
+    );
+  });
+});
+
+describe('nextFireTimes bounds property', () => {
+  it('never returns times outside [startTime, endTime] or inside an exclusion', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 5, max: 7200 }),
+        fc.integer({ min: 0, max: 3 * 86_400 }),
+        fc.integer({ min: 0, max: 5 * 86_400 }),
+        fc.constantFrom('UTC', 'Europe/Paris'),
+        (intervalS, startOffsetS, lengthS, tz) => {
+          const base = at('2026-11-16T00:00:00Z');
+          const startTime = base + startOffsetS * 1000;
+          const endTime = startTime + lengthS * 1000;
+          const spec = {
+            interval: [{ intervalMs: intervalS * 1000 }],
+            cronString: ['15 */3 * * *'],
+            excludeCalendar: [{ hour: '9-17', minute: '*', second: '*' }],
+            startTime,
+            endTime,
+            timezoneName: tz,
+          };
+          const excluded = compileCalendar(
+            {
+              hour: [{ start: 9, end: 17 }],
+              minute: [{ start: 0, end: 59 }],
+              second: [{ start: 0, end: 59 }],
+            },
+            createZone(tz),
+          );
+          const fires = nextFireTimes(spec, base, 50);
+          let previous = base;
+          for (const f of fires) {
+            expect(f.nominalTime).toBeGreaterThan(previous);
+            expect(f.nominalTime).toBeGreaterThanOrEqual(startTime);
+            expect(f.nominalTime).toBeLessThanOrEqual(endTime);
+            expect(excluded.matches(f.nominalTime)).toBe(false);
+            previous = f.nominalTime;
+          }
+        },
+      ),
+      { numRuns: 100 },
     );
   });
 });

@@ -1,5 +1,6 @@
 import {
   applyPolicyDefaults,
+  backfillTimes,
   catchUp,
   compileScheduleSpec,
   decideOverlap,
@@ -103,5 +104,31 @@ describe('catchUp', () => {
       missedCatchupWindow: 0,
       truncated: false,
     });
+  });
+});
+
+describe('backfillTimes', () => {
+  const spec = compileScheduleSpec({ cronString: ['0 * * * *'] });
+  const start = Date.parse('2026-11-20T00:00:00Z');
+
+  it('returns the nominal times in the inclusive range, oldest first', () => {
+    const { times, truncated } = backfillTimes(spec, {
+      scheduleId: 's',
+      startTime: start,
+      endTime: start + 3 * 3_600_000,
+    });
+    expect(times.map((f) => f.nominalTime)).toEqual([0, 1, 2, 3].map((h) => start + h * 3_600_000));
+    expect(truncated).toBe(false);
+  });
+
+  it('stops at the limit and says so', () => {
+    const { times, truncated } = backfillTimes(spec, {
+      scheduleId: 's',
+      startTime: start,
+      endTime: start + 86_400_000,
+      limit: 4,
+    });
+    expect(times).toHaveLength(4);
+    expect(truncated).toBe(true);
   });
 });
