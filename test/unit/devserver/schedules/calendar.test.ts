@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   calendarToStructured,
   canonicalizeSpec,
@@ -182,5 +183,30 @@ describe('canonicalizeSpec', () => {
   ])('rejects %j', (spec, message) => {
     expect(() => canonicalizeSpec(spec)).toThrow(/^Invalid schedule spec: /);
     expect(() => canonicalizeSpec(spec)).toThrow(message);
+  });
+});
+
+describe('canonicalizeSpec idempotence', () => {
+  const part = (max: number, min = 0): fc.Arbitrary<string> =>
+    fc.oneof(
+      fc.constant('*'),
+      fc.integer({ min, max }).map(String),
+      fc
+        .tuple(fc.integer({ min, max }), fc.integer({ min, max }), fc.integer({ min: 1, max: 5 }))
+        .map(([a, b, s]) => `${Math.min(a, b)}-${Math.max(a, b)}/${s}`),
+    );
+
+  it('describing a described spec changes nothing (UpdateSchedule sends the described form back)', () => {
+    fc.assert(
+      fc.property(
+        fc.tuple(part(59), part(23), part(31, 1), part(12, 1), part(7)).map((p) => p.join(' ')),
+        fc.constantFrom(undefined, 'Europe/Paris'),
+        (cron, timezoneName) => {
+          const once = canonicalizeSpec({ cronString: [cron], timezoneName, jitterMs: 1000 });
+          expect(canonicalizeSpec(once)).toEqual(once);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
