@@ -30,9 +30,13 @@ export {
   applyPolicyDefaults,
   DEFAULT_CATCHUP_WINDOW_MS,
   MIN_CATCHUP_WINDOW_MS,
-  scheduledWorkflowId,
   type SchedulePolicies,
 } from './policies';
+export {
+  scheduledRunSearchAttributes,
+  scheduledWorkflowId,
+  type ScheduledRunSearchAttribute,
+} from './scheduled-run';
 export type {
   CalendarSpec,
   CanonicalScheduleSpec,

@@ -34,11 +34,3 @@ export function applyPolicyDefaults(
     keepOriginalWorkflowId: input.keepOriginalWorkflowId ?? false,
   };
 }
-
-/**
- * Workflow id of a scheduled run: `<action workflowId>-<nominal time, RFC 3339 UTC seconds>`
- * (the real scheduler always appends it).
- */
-export function scheduledWorkflowId(baseWorkflowId: string, nominalTime: number): string {
-  return `${baseWorkflowId}-${new Date(Math.floor(nominalTime / 1000) * 1000).toISOString().replace('.000Z', 'Z')}`;
-}

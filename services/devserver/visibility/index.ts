@@ -19,7 +19,12 @@ export { PageTokenError, SearchAttributeError, VisibilityQueryError } from './er
 export { formatExpr, formatQuery } from './format';
 export { DEFAULT_PAGE_SIZE, listPage, type Page } from './pagination';
 export { parseQuery } from './parser';
-export { EXECUTION_STATUS_NAMES, type ExecutionStatusName, type VisibilityRecord } from './record';
+export {
+  executionStatusName,
+  EXECUTION_STATUS_NAMES,
+  type ExecutionStatusName,
+  type VisibilityRecord,
+} from './record';
 export {
   createSearchAttributeRegistry,
   DEV_SERVER_CUSTOM_SEARCH_ATTRIBUTES,

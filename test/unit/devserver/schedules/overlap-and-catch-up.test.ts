@@ -5,6 +5,7 @@ import {
   compileScheduleSpec,
   decideOverlap,
   parseOverlapPolicy,
+  scheduledRunSearchAttributes,
   scheduledWorkflowId,
   type OverlapAction,
   type OverlapPolicy,
@@ -59,6 +60,15 @@ describe('scheduledWorkflowId', () => {
     expect(scheduledWorkflowId('sched-wf', Date.parse('2026-11-21T11:07:46.789Z'))).toBe(
       'sched-wf-2026-11-21T11:07:46Z',
     );
+  });
+});
+
+describe('scheduledRunSearchAttributes', () => {
+  it('tags a run with the schedule id and the nominal time', () => {
+    expect(scheduledRunSearchAttributes('sched-1', Date.parse('2026-11-21T11:07:46.500Z'))).toEqual({
+      TemporalScheduledById: { type: 'Keyword', value: 'sched-1' },
+      TemporalScheduledStartTime: { type: 'Datetime', value: '2026-11-21T11:07:46Z' },
+    });
   });
 });
 

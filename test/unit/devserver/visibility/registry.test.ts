@@ -2,6 +2,7 @@ import {
   createSearchAttributeRegistry,
   decodeSearchAttributePayload,
   encodeSearchAttributePayload,
+  executionStatusName,
   parseSearchAttributeType,
   SearchAttributeError,
 } from '../../../../services/devserver/visibility';
@@ -104,5 +105,19 @@ describe('search-attribute payloads', () => {
       value: undefined,
       type: undefined,
     });
+  });
+});
+
+describe('executionStatusName', () => {
+  it.each<[number | string, string | undefined]>([
+    [1, 'Running'],
+    [6, 'ContinuedAsNew'],
+    [7, 'TimedOut'],
+    [0, undefined],
+    ['WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW', 'ContinuedAsNew'],
+    ['timedout', 'TimedOut'],
+    ['WORKFLOW_EXECUTION_STATUS_UNSPECIFIED', undefined],
+  ])('%j → %j', (input, expected) => {
+    expect(executionStatusName(input)).toBe(expected);
   });
 });
