@@ -1,4 +1,5 @@
 import { armActivity } from './activities';
+import { handleRunClosed } from './children';
 import { dispatchWorkflowTask, queueKey, type EngineContext, type EngineOptions } from './context';
 import type { Logger } from '../logger';
 import { NamespaceRegistry } from './namespaces';
@@ -68,6 +69,7 @@ export async function createEngine({
     notifyRuns: new Set(),
     lastCommit: Promise.resolve(),
   };
+  ctx.onRunClosed = (run) => handleRunClosed(ctx, run);
 
   const snapshot = await store.load();
   for (const record of snapshot.namespaces) ctx.namespaces.put(record);
