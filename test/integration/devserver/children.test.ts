@@ -8,6 +8,7 @@ import {
 } from '../../support/devserver';
 import { startFixtureHarness, type FixtureHarness } from '../../support/devserver-fixtures';
 import {
+  awaitChildWorkflow,
   cancelChildWorkflow,
   childConflictWorkflow,
   parentCloseWorkflow,
@@ -157,6 +158,17 @@ describe('child workflows on the devserver', () => {
       ]),
     );
     expect((await h.client.workflow.getHandle(childId).describe()).status.name).toBe('CANCELLED');
+    await h.replay(parent);
+  });
+
+  it('reports a child whose execution timed out', async () => {
+    const parent = await h.client.workflow.start(awaitChildWorkflow, {
+      taskQueue: worker.taskQueue,
+      workflowId: h.workflowId('impatient'),
+      args: [{ childId: h.workflowId('slowpoke'), ms: 60_000, timeoutMs: 300 }],
+    });
+    await expect(parent.result()).resolves.toBe('child TimeoutFailure');
+    expect(eventTypes(await h.history(parent))).toContain('CHILD_WORKFLOW_EXECUTION_TIMED_OUT');
     await h.replay(parent);
   });
 });
