@@ -114,6 +114,7 @@ export function describeRun(run: Run): Msg {
       workflowExecutionTimeout: startedAttrs.workflowExecutionTimeout,
       workflowRunTimeout: startedAttrs.workflowRunTimeout,
       defaultWorkflowTaskTimeout: msToDuration(state.workflowTaskTimeoutMs),
+      ...(state.userMetadata ? { userMetadata: state.userMetadata } : {}),
     },
     workflowExecutionInfo: {
       execution: { workflowId: state.workflowId, runId: state.runId },

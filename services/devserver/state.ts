@@ -132,6 +132,8 @@ export interface RunState {
   parent?: ParentLink | null;
   /** Open children by initiated event id. Optional for the same reason. */
   children?: Record<string, ChildState>;
+  /** The start request's user metadata (static summary and details); optional like the above. */
+  userMetadata?: Msg | null;
 }
 
 /** A consistent (workflow-task) or legacy (query-task) query waiting for its answer. */

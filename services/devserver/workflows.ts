@@ -216,6 +216,7 @@ export function createRun(
     closeEventId: 0,
     parent: links.parent ?? null,
     children: {},
+    userMetadata: (req.userMetadata as Msg | undefined) ?? null,
   };
   const run = makeRun(state, []);
   run.persistedEvents = 0;
@@ -251,6 +252,8 @@ export function createRun(
     },
     now,
   );
+  // User metadata lives on the event itself, not in its attributes.
+  if (state.userMetadata && run.events[0]) run.events[0].userMetadata = state.userMetadata;
   if (signal) appendEvent(ctx, run, 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED', signal, now);
   scheduleWorkflowTask(ctx, run, { delayMs: startDelayMs });
   armRunTimeout(ctx, run);

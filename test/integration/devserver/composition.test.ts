@@ -141,11 +141,15 @@ describe('search attributes, memo and patches', () => {
       workflowId: h.workflowId('upsert'),
       args: [{ stage: 'review', note: 'hello memo' }],
       memo: { removed: 'soon gone', kept: 1 },
+      staticSummary: 'upsert **demo**',
+      staticDetails: 'details for the UI',
     });
     await expect(handle.result()).resolves.toBe(true);
     const description = await handle.describe();
     expect(description.typedSearchAttributes.get(STAGE_KEY)).toBe('review');
     expect(description.memo).toEqual({ kept: 1, note: 'hello memo' });
+    await expect(description.staticSummary()).resolves.toBe('upsert **demo**');
+    await expect(description.staticDetails()).resolves.toBe('details for the UI');
 
     const types = eventTypes(await h.history(handle));
     expect(types).toEqual(
