@@ -12,6 +12,7 @@ import {
   cancelChildWorkflow,
   childConflictWorkflow,
   parentCloseWorkflow,
+  signalChildWorkflow,
   sleepWorkflow,
   threeChildrenWorkflow,
 } from '../../fixtures/devserver/workflows';
@@ -170,5 +171,24 @@ describe('child workflows on the devserver', () => {
     await expect(parent.result()).resolves.toBe('child TimeoutFailure');
     expect(eventTypes(await h.history(parent))).toContain('CHILD_WORKFLOW_EXECUTION_TIMED_OUT');
     await h.replay(parent);
+  });
+
+  it('signals its own child through the child handle (childWorkflowOnly)', async () => {
+    const childId = h.workflowId('listener');
+    const parent = await h.client.workflow.start(signalChildWorkflow, {
+      taskQueue: worker.taskQueue,
+      workflowId: h.workflowId('signaling-parent'),
+      args: [{ childId }],
+    });
+    await expect(parent.result()).resolves.toEqual(['from-parent']);
+    const events = await h.history(parent);
+    const initiated = events.find((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes)!;
+    expect(initiated.signalExternalWorkflowExecutionInitiatedEventAttributes!.childWorkflowOnly).toBe(true);
+    const signaled = events.find((e) => e.externalWorkflowExecutionSignaledEventAttributes)!;
+    expect(Number(signaled.externalWorkflowExecutionSignaledEventAttributes!.initiatedEventId)).toBe(
+      Number(initiated.eventId),
+    );
+    await h.replay(parent);
+    await h.replay(h.client.workflow.getHandle(childId));
   });
 });

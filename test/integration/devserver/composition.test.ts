@@ -151,14 +151,21 @@ describe('search attributes, memo and patches', () => {
     await expect(description.staticSummary()).resolves.toBe('upsert **demo**');
     await expect(description.staticDetails()).resolves.toBe('details for the UI');
 
-    const types = eventTypes(await h.history(handle));
-    expect(types).toEqual(
+    const events = await h.history(handle);
+    expect(eventTypes(events)).toEqual(
       expect.arrayContaining([
         'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
         'WORKFLOW_PROPERTIES_MODIFIED',
         'MARKER_RECORDED',
       ]),
     );
+    // patched() records a core_patch marker and upserts TemporalChangeVersion; both are accepted.
+    const markers = events.filter((e) => e.markerRecordedEventAttributes);
+    expect(markers.map((e) => e.markerRecordedEventAttributes!.markerName)).toContain('core_patch');
+    const upserted = events.flatMap((e) =>
+      Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
+    );
+    expect(upserted).toEqual(expect.arrayContaining(['CustomKeywordField', 'TemporalChangeVersion']));
     await h.replay(handle);
   });
 });
