@@ -197,3 +197,34 @@ describe('child workflows in the engine', () => {
     );
   });
 });
+
+describe('continue-as-new across a restart', () => {
+  it('points the workflow id at the new run even when both runs started in the same millisecond', async () => {
+    const queue = uniqueId('q');
+    const workflowId = await start(queue);
+    await complete(await poll(queue), [
+      {
+        commandType: 'COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION',
+        continueAsNewWorkflowExecutionCommandAttributes: {},
+      },
+    ]);
+    const runs = [...ctx.runs.values()].filter((r) => r.state.workflowId === workflowId);
+    expect(runs).toHaveLength(2);
+    const newRunId = ctx.current.get(`default\u0000${workflowId}`)!.state.runId;
+    // Reload the same state with equal start times, the continued run listed last.
+    const sameMs = runs.map((r) => ({ state: { ...r.state, startTimeMs: 1 }, events: r.events }));
+    sameMs.sort((a) => (a.state.status === 'WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW' ? 1 : -1));
+    stopEngine(ctx);
+    ctx = await createEngine({
+      store: {
+        kind: 'memory',
+        load: () => Promise.resolve({ namespaces: [], runs: sameMs }),
+        commit: () => Promise.resolve(),
+        close: () => Promise.resolve(),
+      },
+      logger: createLogger({ level: 'silent' }),
+      options: { ...DEFAULT_ENGINE_OPTIONS, longPollMs: 50, stickyEnabled: false },
+    });
+    expect(ctx.current.get(`default\u0000${workflowId}`)!.state.runId).toBe(newRunId);
+  });
+});
