@@ -172,10 +172,17 @@ describe('child workflows in the engine', () => {
       startChildCommand(doomed),
       startChildCommand(abandoned, { parentClosePolicy: 'PARENT_CLOSE_POLICY_ABANDON' }),
     ]);
+    const open = await invoke('DescribeWorkflowExecution', { execution: { workflowId: parentId } });
+    expect((open.pendingChildren as Msg[]).map((c) => [c.workflowId, c.parentClosePolicy])).toEqual([
+      [doomed, 'PARENT_CLOSE_POLICY_TERMINATE'],
+      [abandoned, 'PARENT_CLOSE_POLICY_ABANDON'],
+    ]);
     await invoke('TerminateWorkflowExecution', {
       workflowExecution: { workflowId: parentId },
       reason: 'test',
     });
+    const closed = await invoke('DescribeWorkflowExecution', { execution: { workflowId: parentId } });
+    expect(closed.pendingChildren).toEqual([]);
 
     expect(types(await history(doomed)).at(-1)).toBe('WORKFLOW_EXECUTION_TERMINATED');
     expect(types(await history(abandoned)).at(-1)).not.toBe('WORKFLOW_EXECUTION_TERMINATED');
