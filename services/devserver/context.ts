@@ -49,6 +49,11 @@ export interface EngineContext {
   /** Runs whose history waiters are woken once the current transaction is durable. */
   notifyRuns: Set<Run>;
   lastCommit: Promise<void>;
+  /**
+   * Called by {@link closeRun} once a run is closed: notifies its parent and applies the parent
+   * close policy to its children (a hook, so this module needs no import of the child logic).
+   */
+  onRunClosed?: (run: Run) => void;
 }
 
 /** Key of a task queue inside a namespace. */
@@ -121,11 +126,13 @@ export interface ExternalEvent {
  * Adds events caused by something outside the workflow (activity result, timer, signal, …) as
  * one logical change: buffered while a workflow task is started (core requires nothing between
  * `WorkflowTaskStarted` and `WorkflowTaskCompleted`), else appended at once. Either way a workflow
- * task follows.
+ * task follows. Returns the new event ids (0 for buffered events: their ids come at the flush).
+ * A closed run takes no events.
  */
-export function addExternalEvents(ctx: EngineContext, run: Run, events: ExternalEvent[]): void {
+export function addExternalEvents(ctx: EngineContext, run: Run, events: ExternalEvent[]): number[] {
   const now = Date.now();
   const state = run.state;
+  if (state.status !== RUNNING) return events.map(() => 0);
   if (state.workflowTask?.state === 'started') {
     for (const e of events) {
       state.buffered.push({
@@ -138,14 +145,17 @@ export function addExternalEvents(ctx: EngineContext, run: Run, events: External
     }
     state.needsWorkflowTask = true;
     touch(ctx, run);
-    return;
+    return events.map(() => 0);
   }
+  const ids: number[] = [];
   let previous = 0;
   for (const e of events) {
     const attributes = e.linkStartedToPrevious ? { ...e.attributes, startedEventId: previous } : e.attributes;
     previous = appendEvent(ctx, run, e.eventType, attributes, now);
+    ids.push(previous);
   }
   scheduleWorkflowTask(ctx, run);
+  return ids;
 }
 
 /** Appends buffered events; returns how many there were. */
@@ -327,7 +337,8 @@ export function enqueueLegacyQuery(ctx: EngineContext, run: Run, query: PendingQ
 /**
  * Closes the run: status and close time, all timers/timeouts dropped, pending activities
  * abandoned (their tokens turn NOT_FOUND), queries re-routed as legacy queries on the normal
- * queue. Result waiters wake once the transaction is durable.
+ * queue, parent notified and children handled (`onRunClosed`). Result waiters wake once the
+ * transaction is durable.
  */
 export function closeRun(ctx: EngineContext, run: Run, status: ExecutionStatus, closeEventId: number): void {
   const state = run.state;
@@ -354,4 +365,5 @@ export function closeRun(ctx: EngineContext, run: Run, status: ExecutionStatus, 
       });
     }
   }
+  ctx.onRunClosed?.(run);
 }

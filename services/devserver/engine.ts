@@ -1,4 +1,5 @@
 import { armActivity } from './activities';
+import { handleRunClosed } from './children';
 import { dispatchWorkflowTask, queueKey, type EngineContext, type EngineOptions } from './context';
 import type { Logger } from '../logger';
 import { NamespaceRegistry } from './namespaces';
@@ -68,6 +69,7 @@ export async function createEngine({
     notifyRuns: new Set(),
     lastCommit: Promise.resolve(),
   };
+  ctx.onRunClosed = (run) => handleRunClosed(ctx, run);
 
   const snapshot = await store.load();
   for (const record of snapshot.namespaces) ctx.namespaces.put(record);
@@ -80,7 +82,7 @@ export async function createEngine({
   }
   const loaded = snapshot.runs
     .map(({ state, events }) => makeRun(state, events))
-    .sort((a, b) => a.state.startTimeMs - b.state.startTimeMs);
+    .sort((a, b) => a.state.startTimeMs - b.state.startTimeMs || currentRank(a) - currentRank(b));
   for (const run of loaded) {
     runs.set(run.key, run);
     ctx.current.set(workflowKey(run.state.namespace, run.state.workflowId), run);
@@ -93,6 +95,16 @@ export async function createEngine({
   }
   if (loaded.length > 0) logger.info({ runs: loaded.length, open: resumed }, 'devserver: state loaded');
   return ctx;
+}
+
+/**
+ * Tie-break for runs of one workflow id started in the same millisecond (continue-as-new, or a
+ * start that terminated the previous run): the later one wins the current pointer, and it is the
+ * open one, never the run that continued as new.
+ */
+function currentRank(run: Run): number {
+  if (run.state.status === RUNNING) return 2;
+  return run.state.status === 'WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW' ? 0 : 1;
 }
 
 function resumeRun(ctx: EngineContext, run: Run): void {

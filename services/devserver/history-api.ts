@@ -114,6 +114,7 @@ export function describeRun(run: Run): Msg {
       workflowExecutionTimeout: startedAttrs.workflowExecutionTimeout,
       workflowRunTimeout: startedAttrs.workflowRunTimeout,
       defaultWorkflowTaskTimeout: msToDuration(state.workflowTaskTimeoutMs),
+      ...(state.userMetadata ? { userMetadata: state.userMetadata } : {}),
     },
     workflowExecutionInfo: {
       execution: { workflowId: state.workflowId, runId: state.runId },
@@ -133,8 +134,24 @@ export function describeRun(run: Run): Msg {
       searchAttributes: state.searchAttributes ? { indexedFields: state.searchAttributes } : undefined,
       taskQueue: state.taskQueue,
       firstRunId: state.firstExecutionRunId,
-      rootExecution: { workflowId: state.workflowId, runId: state.runId },
+      rootExecution: startedAttrs.rootWorkflowExecution ?? {
+        workflowId: state.workflowId,
+        runId: state.runId,
+      },
+      ...(state.parent
+        ? {
+            parentNamespaceId: startedAttrs.parentWorkflowNamespaceId,
+            parentExecution: { workflowId: state.parent.workflowId, runId: state.parent.runId },
+          }
+        : {}),
     },
+    pendingChildren: Object.values(state.children ?? {}).map((c) => ({
+      workflowId: c.workflowId,
+      runId: c.runId,
+      workflowTypeName: c.workflowType,
+      initiatedId: c.initiatedEventId,
+      parentClosePolicy: c.parentClosePolicy,
+    })),
     pendingActivities: Object.values(state.activities).map((a) => ({
       activityId: a.activityId,
       activityType: { name: a.activityType },

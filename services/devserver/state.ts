@@ -77,6 +77,27 @@ export interface TimerState {
   fireAtMs: number;
 }
 
+/** A child run's link to the parent run that started it (kept across continue-as-new). */
+export interface ParentLink {
+  namespace: string;
+  workflowId: string;
+  runId: string;
+  /** The parent's `StartChildWorkflowExecutionInitiated` event id. */
+  initiatedEventId: number;
+}
+
+/** A child started by this run and not closed yet, keyed by its initiated event id. */
+export interface ChildState {
+  initiatedEventId: number;
+  namespace: string;
+  workflowId: string;
+  /** The child's first run (the one `ChildWorkflowExecutionStarted` reported). */
+  runId: string;
+  workflowType: string;
+  startedEventId: number;
+  parentClosePolicy: string;
+}
+
 /** What a run persists besides its history: everything needed to resume after a restart. */
 export interface RunState {
   namespace: string;
@@ -107,6 +128,12 @@ export interface RunState {
   cancelRequested: boolean;
   signalRequestIds: string[];
   closeEventId: number;
+  /** Set on child runs. Optional: state persisted before child workflows existed lacks it. */
+  parent?: ParentLink | null;
+  /** Open children by initiated event id. Optional for the same reason. */
+  children?: Record<string, ChildState>;
+  /** The start request's user metadata (static summary and details); optional like the above. */
+  userMetadata?: Msg | null;
 }
 
 /** A consistent (workflow-task) or legacy (query-task) query waiting for its answer. */

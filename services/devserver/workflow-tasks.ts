@@ -16,7 +16,17 @@ import {
   touch,
   type EngineContext,
 } from './context';
+import { initiatedAttributes, startChild, validateStartChild, type StartChildAttributes } from './children';
+import { continueAsNew, type ContinueAsNewAttributes } from './continue-as-new';
 import { InvalidArgumentError, NotFoundError } from './errors';
+import {
+  cancelExternal,
+  signalExternal,
+  validateCancelExternal,
+  validateSignalExternal,
+  type CancelExternalAttributes,
+  type SignalExternalAttributes,
+} from './external';
 import type { Msg } from './proto';
 import { RUNNING, type ExecutionStatus, type PendingQuery, type Run } from './state';
 import { encodeTaskToken, type TaskToken } from './task-token';
@@ -192,16 +202,8 @@ const TERMINAL_COMMANDS = new Set([
   'COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION',
 ]);
 
-/** Commands of part 2 (children, continue-as-new, external signal/cancel, Nexus) and their failure causes. */
+/** Commands this devserver does not implement (Nexus) and their failure causes. */
 const UNSUPPORTED_COMMANDS: Record<string, string> = {
-  COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION:
-    'WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES',
-  COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION:
-    'WORKFLOW_TASK_FAILED_CAUSE_BAD_CONTINUE_AS_NEW_ATTRIBUTES',
-  COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION:
-    'WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES',
-  COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION:
-    'WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES',
   COMMAND_TYPE_SCHEDULE_NEXUS_OPERATION: 'WORKFLOW_TASK_FAILED_CAUSE_BAD_SCHEDULE_NEXUS_OPERATION_ATTRIBUTES',
   COMMAND_TYPE_REQUEST_CANCEL_NEXUS_OPERATION:
     'WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_NEXUS_OPERATION_ATTRIBUTES',
@@ -212,7 +214,7 @@ function commandAttributes<T>(command: Command, field: string): T {
 }
 
 /** Returns `[cause, message]` for the first invalid command, or undefined. */
-function validateCommands(run: Run, commands: Command[]): [string, string] | undefined {
+function validateCommands(ctx: EngineContext, run: Run, commands: Command[]): [string, string] | undefined {
   const timers = new Set<string>();
   const activityIds = new Set<string>();
   for (const command of commands) {
@@ -266,9 +268,36 @@ function validateCommands(run: Run, commands: Command[]): [string, string] | und
             : 'RecordMarkerCommandAttributes.markerName is not set',
         ];
         break;
+      case 'COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION':
+        problem = [
+          'WORKFLOW_TASK_FAILED_CAUSE_BAD_START_CHILD_EXECUTION_ATTRIBUTES',
+          validateStartChild(
+            ctx,
+            run,
+            commandAttributes(command, 'startChildWorkflowExecutionCommandAttributes'),
+          ),
+        ];
+        break;
+      case 'COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION':
+        problem = [
+          'WORKFLOW_TASK_FAILED_CAUSE_BAD_SIGNAL_WORKFLOW_EXECUTION_ATTRIBUTES',
+          validateSignalExternal(
+            commandAttributes(command, 'signalExternalWorkflowExecutionCommandAttributes'),
+          ),
+        ];
+        break;
+      case 'COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION':
+        problem = [
+          'WORKFLOW_TASK_FAILED_CAUSE_BAD_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_ATTRIBUTES',
+          validateCancelExternal(
+            commandAttributes(command, 'requestCancelExternalWorkflowExecutionCommandAttributes'),
+          ),
+        ];
+        break;
       case 'COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION':
       case 'COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION':
       case 'COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION':
+      case 'COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION':
       case 'COMMAND_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES':
       case 'COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES':
       case 'COMMAND_TYPE_PROTOCOL_MESSAGE':
@@ -337,7 +366,7 @@ export function completeWorkflowTask(ctx: EngineContext, run: Run, req: Msg): vo
       'UnhandledCommand: new events arrived while the workflow task ran',
     );
   }
-  const invalid = validateCommands(run, commands);
+  const invalid = validateCommands(ctx, run, commands);
   if (invalid) failTask(invalid[0], invalid[1]);
 
   ctx.scheduler.clear(run.key, 'wft-timeout');
@@ -358,10 +387,17 @@ export function completeWorkflowTask(ctx: EngineContext, run: Run, req: Msg): vo
   // legacy query tasks, and the ones this task answered must not be asked again.
   answerQueries(run, req.queryResults as Record<string, Msg> | undefined);
   let newTaskRequested = false;
+  // Effects on other runs (child starts, external signals and cancels) and their follow-up events
+  // come after every command event: core expects the command events in one block.
+  const effects: (() => void)[] = [];
   for (const command of commands) {
-    newTaskRequested = applyCommand(ctx, run, command, completedEventId, identity) || newTaskRequested;
+    newTaskRequested =
+      applyCommand(ctx, run, command, completedEventId, identity, effects) || newTaskRequested;
   }
-  if (state.status !== RUNNING) return;
+  if (state.status !== RUNNING) {
+    for (const effect of effects) effect();
+    return;
+  }
 
   const flushed = flushBuffer(ctx, run);
   const sticky = req.stickyAttributes as
@@ -376,6 +412,7 @@ export function completeWorkflowTask(ctx: EngineContext, run: Run, req: Msg): vo
   } else {
     clearStickyBinding(ctx, run);
   }
+  for (const effect of effects) effect();
   const pendingQueries = [...run.queries.values()].some((q) => !q.legacy && q.deliveredIn === 0);
   if (
     req.forceCreateNewWorkflowTask ||
@@ -396,6 +433,7 @@ function applyCommand(
   command: Command,
   completedEventId: number,
   identity: string,
+  effects: (() => void)[],
 ): boolean {
   const state = run.state;
   const close = (eventType: string, attributes: Msg, status: ExecutionStatus): void => {
@@ -459,6 +497,71 @@ function applyCommand(
       state.memo = mergeFields(state.memo, attrs.upsertedMemo?.fields);
       return false;
     }
+    case 'COMMAND_TYPE_START_CHILD_WORKFLOW_EXECUTION': {
+      const attrs = commandAttributes<StartChildAttributes>(
+        command,
+        'startChildWorkflowExecutionCommandAttributes',
+      );
+      const initiatedEventId = appendEvent(
+        ctx,
+        run,
+        'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED',
+        initiatedAttributes(run, attrs, completedEventId),
+      );
+      effects.push(() => startChild(ctx, run, attrs, initiatedEventId));
+      return false;
+    }
+    case 'COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION': {
+      const attrs = commandAttributes<SignalExternalAttributes>(
+        command,
+        'signalExternalWorkflowExecutionCommandAttributes',
+      );
+      const initiatedEventId = appendEvent(
+        ctx,
+        run,
+        'EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED',
+        {
+          ...attrs,
+          namespace: attrs.namespace || state.namespace,
+          workflowExecution: attrs.execution,
+          workflowTaskCompletedEventId: completedEventId,
+        },
+      );
+      effects.push(() => signalExternal(ctx, run, attrs, initiatedEventId));
+      return false;
+    }
+    case 'COMMAND_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION': {
+      const attrs = commandAttributes<CancelExternalAttributes>(
+        command,
+        'requestCancelExternalWorkflowExecutionCommandAttributes',
+      );
+      const initiatedEventId = appendEvent(
+        ctx,
+        run,
+        'EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED',
+        {
+          namespace: attrs.namespace || state.namespace,
+          workflowExecution: { workflowId: attrs.workflowId, runId: attrs.runId },
+          control: attrs.control,
+          childWorkflowOnly: attrs.childWorkflowOnly,
+          reason: attrs.reason,
+          workflowTaskCompletedEventId: completedEventId,
+        },
+      );
+      effects.push(() => cancelExternal(ctx, run, attrs, initiatedEventId));
+      return false;
+    }
+    case 'COMMAND_TYPE_CONTINUE_AS_NEW_WORKFLOW_EXECUTION':
+      continueAsNew(
+        ctx,
+        run,
+        commandAttributes<ContinueAsNewAttributes>(
+          command,
+          'continueAsNewWorkflowExecutionCommandAttributes',
+        ),
+        completedEventId,
+      );
+      return false;
     case 'COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION':
       close(
         'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',

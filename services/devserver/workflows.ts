@@ -16,7 +16,7 @@ import {
 import { AlreadyStartedError, InvalidArgumentError, NotFoundError } from './errors';
 import type { Msg } from './proto';
 import { validateRetryPolicy, type RetryPolicyMsg } from './retry-policy';
-import { makeRun, RUNNING, runKey, workflowKey, type Run, type RunState } from './state';
+import { makeRun, RUNNING, runKey, workflowKey, type ParentLink, type Run, type RunState } from './state';
 import { msToDuration, msToTimestamp, protoTimeToMs, type ProtoTime } from './time';
 
 /** Workflow task timeout when the start request omits it, and the ceiling the server applies. */
@@ -79,6 +79,19 @@ export function findRun(
   return run;
 }
 
+/**
+ * How a new run is linked to others: a child's parent, a continued run's chain. `startedAttributes`
+ * are merged into its `WorkflowExecutionStarted` event.
+ */
+export interface RunLinks {
+  runId?: string;
+  firstExecutionRunId?: string;
+  parent?: ParentLink;
+  /** Keeps a chain's execution deadline instead of starting a new one. */
+  executionDeadlineMs?: number;
+  startedAttributes?: Msg;
+}
+
 /** Outcome of a start: the run and whether this call created it. */
 export interface StartOutcome {
   run: Run;
@@ -102,6 +115,7 @@ export function startWorkflow(
   namespace: string,
   req: StartRequest,
   signal?: Msg,
+  links: RunLinks = {},
 ): StartOutcome {
   validateStartRequest(req);
   const workflowId = req.workflowId as string;
@@ -144,18 +158,24 @@ export function startWorkflow(
       }
     }
   }
-  return { run: createRun(ctx, namespace, req, requestId, signal), started: true };
+  return { run: createRun(ctx, namespace, req, requestId, signal, links), started: true };
 }
 
-function createRun(
+/**
+ * Creates a run with `WorkflowExecutionStarted` (+ `signal`) and its first workflow task, and makes
+ * it the workflow id's current run. No policy checks: callers decide whether it may exist.
+ */
+export function createRun(
   ctx: EngineContext,
   namespace: string,
   req: StartRequest,
   requestId: string,
   signal?: Msg,
+  links: RunLinks = {},
 ): Run {
   const now = Date.now();
-  const runId = randomUUID();
+  const runId = links.runId ?? randomUUID();
+  const firstExecutionRunId = links.firstExecutionRunId ?? runId;
   const executionTimeoutMs = protoTimeToMs(req.workflowExecutionTimeout);
   let runTimeoutMs = protoTimeToMs(req.workflowRunTimeout);
   if (executionTimeoutMs > 0 && (runTimeoutMs === 0 || runTimeoutMs > executionTimeoutMs))
@@ -170,7 +190,7 @@ function createRun(
     namespace,
     workflowId: req.workflowId as string,
     runId,
-    firstExecutionRunId: runId,
+    firstExecutionRunId,
     workflowType: req.workflowType?.name as string,
     taskQueue: req.taskQueue?.name as string,
     requestId,
@@ -180,7 +200,7 @@ function createRun(
     closeTimeMs: 0,
     workflowTaskTimeoutMs: taskTimeoutMs,
     runDeadlineMs: runTimeoutMs > 0 ? now + runTimeoutMs : 0,
-    executionDeadlineMs: executionTimeoutMs > 0 ? now + executionTimeoutMs : 0,
+    executionDeadlineMs: links.executionDeadlineMs ?? (executionTimeoutMs > 0 ? now + executionTimeoutMs : 0),
     memo: req.memo?.fields ?? null,
     searchAttributes: req.searchAttributes?.indexedFields ?? null,
     workflowTask: null,
@@ -194,6 +214,9 @@ function createRun(
     cancelRequested: false,
     signalRequestIds: [],
     closeEventId: 0,
+    parent: links.parent ?? null,
+    children: {},
+    userMetadata: (req.userMetadata as Msg | undefined) ?? null,
   };
   const run = makeRun(state, []);
   run.persistedEvents = 0;
@@ -212,7 +235,7 @@ function createRun(
       workflowRunTimeout: msToDuration(runTimeoutMs),
       workflowTaskTimeout: msToDuration(taskTimeoutMs),
       identity: req.identity,
-      firstExecutionRunId: runId,
+      firstExecutionRunId,
       originalExecutionRunId: runId,
       attempt: 1,
       memo: req.memo,
@@ -225,9 +248,12 @@ function createRun(
         : {}),
       ...(startDelayMs > 0 ? { firstWorkflowTaskBackoff: msToDuration(startDelayMs) } : {}),
       ...(req.priority ? { priority: req.priority } : {}),
+      ...links.startedAttributes,
     },
     now,
   );
+  // User metadata lives on the event itself, not in its attributes.
+  if (state.userMetadata && run.events[0]) run.events[0].userMetadata = state.userMetadata;
   if (signal) appendEvent(ctx, run, 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED', signal, now);
   scheduleWorkflowTask(ctx, run, { delayMs: startDelayMs });
   armRunTimeout(ctx, run);
@@ -306,8 +332,11 @@ export function signalAttributes(req: Msg): Msg {
   };
 }
 
-/** RequestCancelWorkflowExecution: `WorkflowExecutionCancelRequested` once. */
-export function requestCancelRun(ctx: EngineContext, run: Run, req: Msg): void {
+/**
+ * RequestCancelWorkflowExecution: `WorkflowExecutionCancelRequested` once. `external` adds the
+ * requesting workflow's fields when another workflow asked.
+ */
+export function requestCancelRun(ctx: EngineContext, run: Run, req: Msg, external?: Msg): void {
   if (run.state.status !== RUNNING) throw new NotFoundError('workflow execution already completed');
   const first = req.firstExecutionRunId as string | undefined;
   if (first && first !== run.state.firstExecutionRunId) {
@@ -319,7 +348,7 @@ export function requestCancelRun(ctx: EngineContext, run: Run, req: Msg): void {
   addExternalEvents(ctx, run, [
     {
       eventType: 'EVENT_TYPE_WORKFLOW_EXECUTION_CANCEL_REQUESTED',
-      attributes: { cause: req.reason ?? '', identity: req.identity ?? '' },
+      attributes: { cause: req.reason ?? '', identity: req.identity ?? '', ...external },
     },
   ]);
 }

@@ -6,7 +6,12 @@ import {
   type SpawnedDevServer,
 } from '../../support/devserver';
 import { startFixtureHarness, type FixtureHarness } from '../../support/devserver-fixtures';
-import { activityWorkflow, greetWorkflow, pendingWorkWorkflow } from '../../fixtures/devserver/workflows';
+import {
+  activityWorkflow,
+  awaitChildWorkflow,
+  greetWorkflow,
+  pendingWorkWorkflow,
+} from '../../fixtures/devserver/workflows';
 
 // The devserver CLI as a child process on this run's private PostgreSQL database (global setup).
 // Only this file runs a devserver on that database, so a restarted server recovers only its runs.
@@ -132,6 +137,31 @@ describe('devserver CLI on PostgreSQL', () => {
       const types = eventTypes(await h.history(handle));
       expect(types.filter((t) => t === 'ACTIVITY_TASK_COMPLETED')).toHaveLength(1);
       await h.replay(handle);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('completes a parent whose child was running when the server was SIGKILLed', async () => {
+    const worker = await h.fixtureWorker();
+    const childId = h.workflowId('pg-child');
+    try {
+      const parent = await h.client.workflow.start(awaitChildWorkflow, {
+        taskQueue: worker.taskQueue,
+        workflowId: h.workflowId('pg-parent'),
+        args: [{ childId, ms: 1_500 }],
+      });
+      await waitForEvents(h, parent, ['CHILD_WORKFLOW_EXECUTION_STARTED']);
+
+      await restart('SIGKILL');
+
+      await expect(parent.result()).resolves.toBe('slept');
+      const types = eventTypes(await h.history(parent));
+      expect(types.filter((t) => t === 'CHILD_WORKFLOW_EXECUTION_COMPLETED')).toHaveLength(1);
+      const child = h.client.workflow.getHandle(childId);
+      expect((await child.describe()).parentExecution?.workflowId).toBe(parent.workflowId);
+      await h.replay(parent);
+      await h.replay(child);
     } finally {
       await worker.stop();
     }
