@@ -74,9 +74,7 @@ describe('loadCapsulePlan (registry in Postgres)', () => {
 
   it('reports compile errors of an inline capsule with their field paths', async () => {
     const broken = { ...capsule, id: `broken.${suffix}`, personas: { scribe: { ref: 'nobody-here@^1' } } };
-    const failure = await failureOf(
-      loadCapsulePlan({ capsule: broken }),
-    );
+    const failure = await failureOf(loadCapsulePlan({ capsule: broken }));
     expect(failure).toMatchObject({ type: 'InvalidPlan', nonRetryable: true });
     expect(failure.message).toContain('nobody-here');
   });
