@@ -288,10 +288,11 @@ export async function personaWorkflow(input: PersonaWorkflowInput): Promise<Pers
         pushToolResult(call, 'finished', group, false);
       } else if (call.tool === DELEGATE_TOOL) {
         await delegate(call, group);
-      } else if (budgetStop === undefined) {
+      } else if (budgetStop === undefined && !cancelled) {
         budgetStop = await runTool(call, callIndex, group);
       } else {
-        pushToolResult(call, 'not run: the budget is exhausted', group, true);
+        const why = cancelled ? 'the run was cancelled' : 'the budget is exhausted';
+        pushToolResult(call, `not run: ${why}`, group, true);
       }
     }
     if (budgetStop !== undefined && finalAnswer === undefined) {
@@ -473,18 +474,19 @@ export async function personaWorkflow(input: PersonaWorkflowInput): Promise<Pers
     if (!isRoot) {
       await getExternalWorkflowHandle(input.rootWorkflowId).signal(approvalRequestedSignal, pending);
     }
-    const decided = await condition(() => settled.has(pending.approvalId), DEFAULT_APPROVAL_TIMEOUT);
+    // A cancel ends the wait too: the call is then treated as rejected and the loop stops.
+    await condition(() => settled.has(pending.approvalId) || cancelled, DEFAULT_APPROVAL_TIMEOUT);
     const decision = settled.get(pending.approvalId) ?? {
       approvalId: pending.approvalId,
       approved: false,
-      comment: 'no decision before the approval timeout',
+      comment: cancelled ? 'the run was cancelled' : 'no decision before the approval timeout',
     };
-    if (!decided) approvals.withdraw(pending.approvalId);
+    const withdrawn = approvals.withdraw(pending.approvalId);
     settled.delete(pending.approvalId);
     if (!isRoot) {
       await getExternalWorkflowHandle(input.rootWorkflowId).signal(approvalSettledSignal, {
         approvalId: pending.approvalId,
-        approved: decided ? decision.approved : null,
+        approved: withdrawn ? null : decision.approved,
       });
     }
     return decision;

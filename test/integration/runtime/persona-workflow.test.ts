@@ -1,5 +1,10 @@
 import type { PendingApproval } from '../../../workflows/approvals';
-import { approveSignal, transcriptQuery } from '../../../workflows/shared/definitions';
+import {
+  approveSignal,
+  cancelSignal,
+  injectSignal,
+  transcriptQuery,
+} from '../../../workflows/shared/definitions';
 import type { PersonaResult } from '../../../workflows/shared/types';
 import { eventTypeName, waitFor } from '../../support/devserver';
 import { openAiText, openAiToolCalls } from '../../support/fake-slm';
@@ -211,6 +216,54 @@ describe('personaWorkflow end to end (devserver, real worker, gate, fake OpenAI)
     expect(last.some((m) => m.role === 'user' && String(m.content).includes('Look at the workspace'))).toBe(
       false,
     );
+    await h.replay(handle);
+  });
+
+  /** Starts a run whose first call (a workspace write) waits for approval; resolves with its id. */
+  async function startWaitingOnApproval(label: string) {
+    const handle = await start(label);
+    let pending: PendingApproval[] = [];
+    await waitFor(
+      'a pending approval',
+      async () => {
+        pending = (await handle.query(transcriptQuery)).pendingApprovals;
+        return pending.length === 1;
+      },
+      60_000,
+    );
+    return { handle, approvalId: pending[0]!.approvalId };
+  }
+
+  it('adds injected guidance to the context before the next model call', async () => {
+    const from = h.openai.chatRequests().length;
+    h.openai.enqueue(
+      openAiToolCalls([
+        { id: 'w', name: 'workspace__write', arguments: { path: 'g.md', content: 'colour' } },
+      ]),
+      openAiToolCalls([{ id: 'f', name: 'finish', arguments: { result: 'done' } }]),
+    );
+    const { handle, approvalId } = await startWaitingOnApproval('inject');
+    await handle.signal(injectSignal, { text: 'Use British spelling.', by: 'bob' });
+    await handle.signal(approveSignal, { approvalId, approved: true, by: 'alice' });
+    await expect(handle.result()).resolves.toMatchObject({ status: 'final', output: 'done' });
+    const second = requestsSince(from)[1]!;
+    const last = second.messages.at(-1)!;
+    expect(last).toMatchObject({ role: 'user', content: 'Guidance from bob: Use British spelling.' });
+    await h.replay(handle);
+  });
+
+  it('a cancel while waiting for approval stops the loop without running the call', async () => {
+    const from = h.openai.chatRequests().length;
+    h.openai.enqueue(
+      openAiToolCalls([{ id: 'w', name: 'workspace__write', arguments: { path: 'c.md', content: 'never' } }]),
+    );
+    const { handle } = await startWaitingOnApproval('cancel');
+    await handle.signal(cancelSignal, { reason: 'changed my mind', by: 'carol' });
+    const result = (await handle.result()) as PersonaResult;
+    expect(result).toMatchObject({ status: 'cancelled', turns: 1 });
+    expect(requestsSince(from)).toHaveLength(1);
+    const writes = (await h.gateDecisions(handle.workflowId)).filter((d) => d.toolId === 'workspace.write');
+    expect(writes.map((d) => d.outcome)).toEqual(['review']);
     await h.replay(handle);
   });
 });
