@@ -5,6 +5,7 @@ import { BUILTIN_LIBRARY_DIR, loadLibrary } from '../../../capsules/library-load
 import { createCapsuleRegistry } from '../../../capsules/registry/registry-store';
 import { forecastApprovalId } from '../../../workflows/capsule';
 import { approveSignal, planQuery, statusQuery } from '../../../workflows/shared/definitions';
+import { SEARCH_ATTRIBUTES } from '../../../workflows/shared/search-attributes';
 import { eventTypes, rejectionOf, waitFor } from '../../support/devserver';
 import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
 
@@ -90,6 +91,10 @@ describe('capsuleWorkflow on the devserver (no child workflows yet)', () => {
       }),
     ]);
     expect(status.steps.map((s) => s.state)).toEqual(status.steps.map(() => 'pending'));
+    const description = await handle.describe();
+    expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.tenant)).toBe('acme');
+    expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.capsuleId)).toBe('meetings.costly');
+    expect(description.memo).toMatchObject({ capsule: `meetings.costly@${meetingSummary.version}` });
     const plan = await handle.query(planQuery);
     expect(plan).toMatchObject({ capsule: { id: 'meetings.costly' }, hash: status.planHash });
 
