@@ -7,7 +7,7 @@ import {
 } from '../../../workflows/shared/definitions';
 import type { PersonaResult } from '../../../workflows/shared/types';
 import { eventTypeName, waitFor } from '../../support/devserver';
-import { openAiText, openAiToolCalls } from '../../support/fake-slm';
+import { openAiError, openAiText, openAiToolCalls } from '../../support/fake-slm';
 import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
 import { personaInput } from '../../fixtures/runtime/persona-input';
 
@@ -264,6 +264,21 @@ describe('personaWorkflow end to end (devserver, real worker, gate, fake OpenAI)
     expect(requestsSince(from)).toHaveLength(1);
     const writes = (await h.gateDecisions(handle.workflowId)).filter((d) => d.toolId === 'workspace.write');
     expect(writes.map((d) => d.outcome)).toEqual(['review']);
+    await h.replay(handle);
+  });
+
+  it('records a gate decision for every attempt of a retried model call', async () => {
+    h.openai.enqueue(
+      openAiError(503, 'overloaded', { type: 'server_error' }),
+      openAiToolCalls([{ id: 'f', name: 'finish', arguments: { result: 'after a retry' } }]),
+    );
+    const handle = await start('retry');
+    await expect(handle.result()).resolves.toMatchObject({ status: 'final', output: 'after a retry' });
+    const decisions = await h.gateDecisions(handle.workflowId);
+    expect(decisions).toHaveLength(await activityAttempts(handle));
+    const model = decisions.filter((d) => d.activityType === 'slmComplete');
+    expect(model.map((d) => d.attempt)).toEqual([1, 2]);
+    expect(model[0]!.activityId).toBe(model[1]!.activityId);
     await h.replay(handle);
   });
 });
