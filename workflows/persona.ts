@@ -27,6 +27,7 @@ import {
   type ContextMessage,
 } from './context-window';
 import { describeFailure } from './failures';
+import { parsePersonaWorkflowInput } from './persona-input';
 import { buildGateContext, recordGateOutcome } from './gate-context';
 import { setGateContextProvider } from './gate-context-interceptor';
 import {
@@ -86,7 +87,8 @@ const { memoryRecall } = proxyActivities<ExecutionActivities>(STORE_ACTIVITY_OPT
 
 type StopStatus = PersonaResult['status'];
 
-export async function personaWorkflow(input: PersonaWorkflowInput): Promise<PersonaResult> {
+export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<PersonaResult> {
+  const input = parsePersonaWorkflowInput(rawInput);
   const info = workflowInfo();
   const { persona, tenant, capsule, guardrails, limits, carry } = input;
   const ownId = info.workflowId;

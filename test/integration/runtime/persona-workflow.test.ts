@@ -1,3 +1,4 @@
+import { WorkflowFailedError } from '@temporalio/client';
 import type { PendingApproval } from '../../../workflows/approvals';
 import {
   approveSignal,
@@ -6,7 +7,7 @@ import {
   transcriptQuery,
 } from '../../../workflows/shared/definitions';
 import type { PersonaResult } from '../../../workflows/shared/types';
-import { eventTypeName, waitFor } from '../../support/devserver';
+import { eventTypeName, eventTypes, rejectionOf, waitFor } from '../../support/devserver';
 import { openAiError, openAiText, openAiToolCalls } from '../../support/fake-slm';
 import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
 import { personaInput } from '../../fixtures/runtime/persona-input';
@@ -279,6 +280,24 @@ describe('personaWorkflow end to end (devserver, real worker, gate, fake OpenAI)
     const model = decisions.filter((d) => d.activityType === 'slmComplete');
     expect(model.map((d) => d.attempt)).toEqual([1, 2]);
     expect(model[0]!.activityId).toBe(model[1]!.activityId);
+    await h.replay(handle);
+  });
+
+  it('fails fast on an invalid input, naming the field, before any activity', async () => {
+    const workflowId = h.devserver.workflowId('invalid');
+    const base = personaInput(workflowId);
+    const handle = await h.client.workflow.start('personaWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId,
+      args: [{ ...base, persona: { ...base.persona, maxTurns: 0 } }],
+    });
+    const err = await rejectionOf(handle.result());
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toMatchObject({
+      type: 'InvalidWorkflowInput',
+      message: expect.stringContaining('persona.maxTurns') as unknown,
+    });
+    expect(eventTypes(await h.devserver.history(handle))).not.toContain('ACTIVITY_TASK_SCHEDULED');
     await h.replay(handle);
   });
 });
