@@ -424,6 +424,8 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
   };
 
   while (!scheduler.done) {
+    // Reset before starting steps: a step can settle synchronously (spawn denied) and set it.
+    changed = false;
     if (cancelled && !cancelHandled) {
       cancelHandled = true;
       const reason = `run cancelled${cancelled.by ? ` by ${cancelled.by}` : ''}${cancelled.reason ? `: ${cancelled.reason}` : ''}`;
@@ -441,7 +443,6 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
       }
     }
     if (scheduler.done) break;
-    changed = false;
     await condition(() => changed || (cancelled !== undefined && !cancelHandled));
   }
 

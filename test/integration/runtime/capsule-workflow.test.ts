@@ -4,6 +4,7 @@ import type { Capsule } from '../../../capsules/capsule-schema';
 import { BUILTIN_LIBRARY_DIR, loadLibrary } from '../../../capsules/library-loader';
 import { createCapsuleRegistry } from '../../../capsules/registry/registry-store';
 import { forecastApprovalId } from '../../../workflows/capsule';
+import type { CapsuleRunResult } from '../../../workflows/shared/types';
 import { approveSignal, planQuery, statusQuery } from '../../../workflows/shared/definitions';
 import { SEARCH_ATTRIBUTES } from '../../../workflows/shared/search-attributes';
 import { eventTypes, rejectionOf, waitFor } from '../../support/devserver';
@@ -114,6 +115,35 @@ describe('capsuleWorkflow on the devserver (no child workflows yet)', () => {
     expect(decisions).toEqual([
       expect.objectContaining({ activityType: 'loadCapsulePlan', decision: 'allow' }),
     ]);
+    await h.replay(handle);
+  });
+
+  it('runs the task graph: a step the spawn policy refuses fails, its dependents are skipped', async () => {
+    // Handed-down limits with no delegation depth left: no step may start a child.
+    const limits = { tokens: null, usd: null, depth: 0, maxChildren: 5, maxConcurrency: 2, tools: [] };
+    const handle = await start('spawn-denied', {
+      capsule: `${meetingSummary.id}@^1`,
+      tenant: 'acme',
+      limits,
+    });
+    const result = (await handle.result()) as CapsuleRunResult;
+    expect(result).toMatchObject({
+      status: 'failed',
+      capsule: { id: meetingSummary.id, version: meetingSummary.version },
+      workflowId: handle.workflowId,
+    });
+    expect(result.capsule.planHash).toMatch(/^sha256:/);
+    expect(result.steps.extract).toMatchObject({ state: 'failed', error: { type: 'SpawnDenied' } });
+    expect(result.steps.extract!.error!.message).toContain('depth');
+    expect(result.steps['write-summary']).toMatchObject({
+      state: 'skipped',
+      error: { type: 'StepSkipped', message: expect.stringContaining('extract') as unknown },
+    });
+    const status = await handle.query(statusQuery);
+    expect(status.phase).toBe('failed');
+    expect(eventTypes(await h.devserver.history(handle))).not.toContain(
+      'START_CHILD_WORKFLOW_EXECUTION_INITIATED',
+    );
     await h.replay(handle);
   });
 });
