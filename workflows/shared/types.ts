@@ -195,6 +195,8 @@ export interface PersonaWorkflowInput {
   depth: number;
   taint: string[];
   trainingMode?: boolean;
+  /** Token budget of the model context; older turns are compacted above 80 %. @default 16000 */
+  contextTokens?: number;
   /** Present after continue-as-new. */
   carry?: PersonaCarry;
 }
@@ -204,6 +206,8 @@ export interface PersonaResult {
   status: 'final' | 'max_turns' | 'budget_exhausted' | 'cancelled';
   /** The final answer, or the best partial answer. */
   output: string;
+  /** Why the loop stopped, for humans (e.g. the budget that ran out). */
+  reason: string;
   artifacts: ArtifactRef[];
   /** This persona and every descendant. */
   usage: Usage;

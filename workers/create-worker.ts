@@ -1,0 +1,108 @@
+import type { NativeConnection } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
+import type { Pool } from 'pg';
+import type { Registry } from 'prom-client';
+import { createExecutionActivities } from '../activities';
+import { createCapsuleLoaderActivities } from '../activities/capsule-loader';
+import { builtinTools } from '../activities/tools/builtin-tools';
+import { createHttpRequester } from '../activities/tools/http-request';
+import { createMemoryStore } from '../activities/memory/memory-store';
+import { createToolRegistry, type ToolDescriptor } from '../activities/tools/registry';
+import { createWorkspaces } from '../activities/tools/workspace';
+import { createCapsuleRegistry } from '../capsules/registry/registry-store';
+import type { Config } from '../services/config';
+import type { Logger } from '../services/logger';
+import { createDataConverter } from '../services/payloads';
+import type { Redis } from '../services/redis';
+import {
+  createConstitutionGate,
+  createGateMetrics,
+  toolCatalogFromRegistry,
+  type ConstitutionHolder,
+} from './gate';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
+
+/** How long running activities get to finish when the worker shuts down. */
+export const WORKER_SHUTDOWN_GRACE_TIME = '30 seconds';
+
+export interface SomagentWorkerDeps {
+  config: Config;
+  logger: Logger;
+  connection: NativeConnection;
+  pool: Pool;
+  redis: Redis;
+  /** The constitution in force (started by the caller). */
+  holder: Pick<ConstitutionHolder, 'current'>;
+  /** Prebuilt bundle (see `bundleSomagentWorkflows`); otherwise the worker bundles at start. */
+  workflowBundle?: { code: string };
+  /** @default config.TEMPORAL_TASK_QUEUE */
+  taskQueue?: string;
+  /** Extra tools beside the built-ins (executed and described to the gate alike). */
+  tools?: ToolDescriptor[];
+  /** Where the gate's metrics go; omitted: no metrics. */
+  metricsRegistry?: Registry;
+}
+
+/**
+ * The tool registry as the gate sees it. The execution activities build their own registry
+ * from the same descriptors; this one only answers `list` and `writes` (nothing executes here),
+ * so its memory store needs no embedder.
+ */
+function gateToolRegistry({
+  config,
+  pool,
+  tools = [],
+}: Pick<SomagentWorkerDeps, 'config' | 'pool' | 'tools'>) {
+  return createToolRegistry([
+    ...builtinTools({
+      workspaces: createWorkspaces({ root: config.WORKSPACE_ROOT }),
+      httpRequest: createHttpRequester({
+        allowedHosts: config.HTTP_TOOL_ALLOWED_HOSTS,
+        maxResponseBytes: config.HTTP_TOOL_MAX_RESPONSE_BYTES,
+        timeoutMs: config.HTTP_TOOL_TIMEOUT_MS,
+        secrets: [],
+      }),
+      memory: createMemoryStore({ pool }),
+    }),
+    ...tools,
+  ]);
+}
+
+/**
+ * The one worker shape of SomaGent: every workflow type and every activity on one task queue,
+ * each activity behind the constitution gate, payloads through the codec. The caller owns the
+ * connections and closes them after `worker.run()` returns.
+ */
+export async function createSomagentWorker(deps: SomagentWorkerDeps): Promise<Worker> {
+  const { config, logger, connection, pool, redis, holder } = deps;
+  const activities = {
+    ...createExecutionActivities({
+      config,
+      pool,
+      redis,
+      logger,
+      ...(deps.tools ? { tools: deps.tools } : {}),
+    }),
+    ...createCapsuleLoaderActivities({ registry: createCapsuleRegistry({ pool }) }),
+  };
+  const gate = createConstitutionGate({
+    pool,
+    holder,
+    logger,
+    toolCatalog: toolCatalogFromRegistry(gateToolRegistry(deps)),
+    ...(deps.metricsRegistry ? { metrics: createGateMetrics(deps.metricsRegistry) } : {}),
+  });
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: deps.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities,
+    interceptors: {
+      activity: [gate],
+      ...(deps.workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }),
+    },
+    dataConverter: createDataConverter({ pool, thresholdBytes: config.PAYLOAD_CODEC_THRESHOLD_BYTES }),
+    shutdownGraceTime: WORKER_SHUTDOWN_GRACE_TIME,
+  });
+}

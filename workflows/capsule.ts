@@ -1,0 +1,484 @@
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  CancellationScope,
+  condition,
+  executeChild,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { CapsuleLoaderActivities, LoadCapsulePlanResult } from '../activities/capsule-loader';
+import type { CapsulePlan, CapsulePlanStep, PersonaPlanStep, PlanStep } from '../capsules/plan';
+import { ApprovalRegistry, type ApprovalDecision, type PendingApproval } from './approvals';
+import { BudgetLedger } from './budget-ledger';
+import { describeFailure } from './failures';
+import { buildGateContext } from './gate-context';
+import { setGateContextProvider } from './gate-context-interceptor';
+import { GraphScheduler } from './graph-scheduler';
+import { renderInstruction } from './instruction-template';
+import { personaWorkflow } from './persona';
+import { ReviewInbox, reviewOutcome, type ReviewCheckpoint } from './review-checkpoint';
+import { buildRunResult } from './run-result';
+import {
+  approvalRequestedSignal,
+  approvalSettledSignal,
+  approveSignal,
+  cancelSignal,
+  planQuery,
+  reviewSignal,
+  statusQuery,
+  usageReportSignal,
+  type CancelSignal,
+} from './shared/definitions';
+import { WORKFLOW_ERROR_TYPES } from './shared/errors';
+import { parseCapsuleWorkflowInput } from './shared/input-schema';
+import {
+  CAPSULE_LOAD_ACTIVITY_OPTIONS,
+  CHILD_WORKFLOW_RETRY_POLICY,
+  DEFAULT_APPROVAL_TIMEOUT,
+} from './shared/presets';
+import { SEARCH_ATTRIBUTES } from './shared/search-attributes';
+import type { CapsuleRunResult, CapsuleWorkflowInput, JsonValue, RunLimits } from './shared/types';
+import { checkSpawn, DEFAULT_SPAWN_POLICY, rootLimits, withRemainingBudget } from './spawn-policy';
+import { initialStatus, reduceStatus, type RunEvent, type RunStatus } from './status';
+import { mergeTaint } from './taint';
+
+/**
+ * `capsuleWorkflow`: one run of a Task Capsule. Validates its input, loads the compiled plan
+ * (activity), waits for a human when the forecast is above the approval limit, then runs the
+ * task graph with bounded concurrency, each step a `personaWorkflow` child (composite steps a
+ * nested `capsuleWorkflow`), with review checkpoints between a step's answer and its dependents.
+ * Signals only record; the loop acts. Queries: `status`, `plan`.
+ */
+
+/** Tenant of runs started without one. */
+export const DEFAULT_TENANT = 'default';
+/** Trust the gate gives a step's persona (persona templates carry no trust level yet). */
+export const DEFAULT_PERSONA_TRUST = 0.5;
+/** Approval id of the forecast-over-limit approval of a run. */
+export const forecastApprovalId = (workflowId: string) => `${workflowId}:forecast`;
+
+const { loadCapsulePlan } = proxyActivities<CapsuleLoaderActivities>(CAPSULE_LOAD_ACTIVITY_OPTIONS);
+
+export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<CapsuleRunResult> {
+  const info = workflowInfo();
+  const workflowId = info.workflowId;
+  let status: RunStatus = initialStatus();
+  const record = (event: RunEvent) => {
+    status = reduceStatus(status, event);
+  };
+  const now = () => new Date().toISOString();
+  let plan: CapsulePlan | null = null;
+  const approvals = new ApprovalRegistry(workflowId);
+  const settled = new Map<string, ApprovalDecision>();
+  const reviewInbox = new ReviewInbox();
+  const checkpoints = new Map<string, ReviewCheckpoint>();
+  let cancelled: CancelSignal | undefined;
+  let changed = false;
+
+  // Handlers first: a signal may arrive with the first workflow task.
+  setHandler(statusQuery, () => status);
+  setHandler(planQuery, () => (plan === null ? null : (plan as unknown as { [key: string]: JsonValue })));
+  setHandler(approveSignal, (decision) => {
+    const route = approvals.resolve(decision);
+    if (route.kind === 'unknown') return;
+    record({
+      type: 'approval.resolved',
+      at: now(),
+      approvalId: decision.approvalId,
+      approved: decision.approved,
+    });
+    if (route.kind === 'local') settled.set(decision.approvalId, decision);
+    else void getExternalWorkflowHandle(route.targetWorkflowId).signal(approveSignal, decision);
+  });
+  setHandler(reviewSignal, (signal) => {
+    if (reviewInbox.offer(signal, checkpoints).accepted) changed = true;
+  });
+  setHandler(cancelSignal, (signal) => {
+    cancelled ??= signal;
+  });
+  setHandler(approvalRequestedSignal, (approval) => {
+    approvals.add(approval);
+    record({ type: 'approval.requested', at: now(), approval });
+  });
+  setHandler(approvalSettledSignal, ({ approvalId }) => {
+    if (approvals.withdraw(approvalId)) record({ type: 'approval.withdrawn', at: now(), approvalId });
+  });
+  setHandler(usageReportSignal, ({ workflowId: reporter, stepId, own }) => {
+    record({ type: 'usage', at: now(), workflowId: reporter, stepId, own });
+  });
+
+  const input = parseCapsuleWorkflowInput(rawInput);
+  const tenant = input.tenant ?? DEFAULT_TENANT;
+  const trigger = input.trigger?.kind ?? 'manual';
+  const depth = input.parent ? input.parent.depth + 1 : 0;
+  const rootWorkflowId = input.parent ? rootOf(input) : workflowId;
+  const requested = capsuleRef(input.capsule);
+  let taint = mergeTaint(input.taint);
+  let ledger = new BudgetLedger({ tokens: input.limits?.tokens ?? null, usd: input.limits?.usd ?? null });
+  let limits: RunLimits | undefined = input.limits;
+
+  setGateContextProvider(() =>
+    buildGateContext({
+      tenant,
+      capsule: plan ? { id: plan.capsule.id, version: plan.capsule.version } : requested,
+      persona: null,
+      guardrails: plan?.guardrails ?? {},
+      tools: plan?.tools ?? [],
+      spent: ledger.spent(),
+      limits: ledger.getLimits(),
+      taint,
+      trainingMode: false,
+      denials: { recent: 0, window: 0 },
+      workflowId,
+      runId: info.runId,
+      rootWorkflowId,
+      depth,
+    }),
+  );
+  record({ type: 'run.started', at: now(), capsule: requested, tenant, trigger });
+  upsertSearchAttributes([
+    { key: SEARCH_ATTRIBUTES.tenant, value: tenant },
+    { key: SEARCH_ATTRIBUTES.trigger, value: trigger },
+    { key: SEARCH_ATTRIBUTES.capsuleId, value: requested.id },
+  ]);
+
+  // 1. The plan.
+  let loaded: Pick<LoadCapsulePlanResult, 'forecast' | 'params'> | undefined;
+  if (input.plan) {
+    plan = input.plan as unknown as CapsulePlan;
+  } else {
+    try {
+      const result = await loadCapsulePlan({
+        capsule: input.capsule,
+        ...(input.params ? { params: input.params } : {}),
+        tenant,
+      });
+      plan = result.plan;
+      loaded = result;
+    } catch (err) {
+      const failure = describeFailure(err);
+      throw ApplicationFailure.create({
+        type: failure.type,
+        message: failure.message,
+        nonRetryable: true,
+        ...(failure.details ? { details: [failure.details] } : {}),
+      });
+    }
+  }
+  const runPlan = plan;
+  const params: Record<string, unknown> = loaded?.params ?? input.params ?? {};
+  for (const step of runPlan.steps) if (step.review) checkpoints.set(step.id, step.review);
+  limits ??= rootLimits(
+    {
+      ...DEFAULT_SPAWN_POLICY,
+      maxChildrenPerParent: Math.max(DEFAULT_SPAWN_POLICY.maxChildrenPerParent, runPlan.steps.length),
+    },
+    {
+      tokens: runPlan.budget.tokens,
+      usd:
+        runPlan.guardrails.maxSpendUsd === undefined
+          ? runPlan.budget.costUsd
+          : Math.min(runPlan.budget.costUsd, runPlan.guardrails.maxSpendUsd),
+      tools: runPlan.tools,
+    },
+  );
+  const runLimits = limits;
+  ledger = new BudgetLedger({ tokens: runLimits.tokens, usd: runLimits.usd });
+  record({
+    type: 'plan.loaded',
+    at: now(),
+    capsule: { id: runPlan.capsule.id, version: runPlan.capsule.version },
+    planHash: runPlan.hash,
+    steps: runPlan.steps.map((s) => ({
+      id: s.id,
+      ...(s.title !== undefined ? { title: s.title } : {}),
+      kind: s.kind,
+      ...(s.kind === 'persona' ? { persona: s.persona } : {}),
+      dependsOn: [...s.dependsOn],
+    })),
+    budget: { limitUsd: runLimits.usd, limitTokens: runLimits.tokens },
+  });
+  upsertSearchAttributes([
+    { key: SEARCH_ATTRIBUTES.capsuleId, value: runPlan.capsule.id },
+    { key: SEARCH_ATTRIBUTES.capsuleVersion, value: runPlan.capsule.version },
+  ]);
+  upsertMemo({
+    capsule: `${runPlan.capsule.id}@${runPlan.capsule.version}`,
+    title: runPlan.capsule.title,
+    planHash: runPlan.hash,
+  });
+
+  // 2. A forecast above the approval limit waits for a human before any step starts.
+  if (loaded?.forecast.budget.needsApproval) {
+    const pending: PendingApproval = {
+      approvalId: forecastApprovalId(workflowId),
+      workflowId,
+      activityType: 'capsuleWorkflow',
+      reason: `forecast cost up to $${loaded.forecast.costUsd.high.toFixed(4)} exceeds the approval limit of $${String(runPlan.budget.approvalLimitUsd)}`,
+      requestedAt: now(),
+    };
+    approvals.add(pending);
+    record({ type: 'approval.requested', at: now(), approval: pending });
+    record({ type: 'run.phase', at: now(), phase: 'awaiting_approval' });
+    const decided = await condition(
+      () => settled.has(pending.approvalId) || cancelled !== undefined,
+      DEFAULT_APPROVAL_TIMEOUT,
+    );
+    const decision = settled.get(pending.approvalId);
+    if (!decision?.approved) {
+      if (approvals.withdraw(pending.approvalId)) {
+        record({ type: 'approval.withdrawn', at: now(), approvalId: pending.approvalId });
+      }
+      const why = cancelled
+        ? `cancelled${cancelled.by ? ` by ${cancelled.by}` : ''} while waiting for approval`
+        : !decided
+          ? 'nobody approved the forecast before the approval timeout'
+          : `the forecast was rejected${decision?.by ? ` by ${decision.by}` : ''}${decision?.comment ? `: ${decision.comment}` : ''}`;
+      throw ApplicationFailure.create({
+        type: cancelled ? WORKFLOW_ERROR_TYPES.RunCancelled : WORKFLOW_ERROR_TYPES.ApprovalRejected,
+        message: why,
+        nonRetryable: true,
+      });
+    }
+  }
+
+  // 3. The task graph.
+  record({ type: 'run.phase', at: now(), phase: 'running' });
+  const scheduler = new GraphScheduler<PlanStep>(runPlan.steps, { maxConcurrency: runLimits.maxConcurrency });
+  const outputs: Record<string, JsonValue> = {};
+  const errorTypes: Record<string, string> = {};
+  const scopes = new Map<string, CancellationScope>();
+  let childrenStarted = 0;
+  let cancelHandled = false;
+
+  const failStep = (stepId: string, type: string, reason: string) => {
+    errorTypes[stepId] = type;
+    record({ type: 'step.failed', at: now(), stepId, reason });
+    for (const skipped of scheduler.fail(stepId, reason)) {
+      record({
+        type: 'step.skipped',
+        at: now(),
+        stepId: skipped,
+        reason: `depends on failed step "${stepId}"`,
+      });
+    }
+  };
+
+  const runStep = async (step: PlanStep): Promise<void> => {
+    const childWorkflowId = `${workflowId}.${step.id}`;
+    try {
+      const spawn = checkSpawn(
+        withRemainingBudget(runLimits, ledger.remaining()),
+        { started: childrenStarted, running: scheduler.running - 1 },
+        step.kind === 'persona' ? { tools: step.tools } : {},
+      );
+      if (!spawn.allowed) {
+        failStep(step.id, WORKFLOW_ERROR_TYPES.SpawnDenied, spawn.reason);
+        return;
+      }
+      childrenStarted += 1;
+      record({ type: 'step.started', at: now(), stepId: step.id, childWorkflowId });
+      const output =
+        step.kind === 'persona'
+          ? await runPersonaStep(step, childWorkflowId, spawn.limits)
+          : await runCapsuleStep(step, childWorkflowId, spawn.limits);
+      if (output.failed) {
+        failStep(step.id, output.failed.type, output.failed.reason);
+        return;
+      }
+      if (step.review) {
+        record({ type: 'step.awaiting_review', at: now(), stepId: step.id });
+        await condition(() => reviewInbox.has(step.id) || cancelled !== undefined, step.review.timeoutMs);
+        const outcome = reviewOutcome(step.review, reviewInbox.take(step.id));
+        if (!outcome.passed) {
+          failStep(step.id, outcome.errorType, outcome.reason);
+          return;
+        }
+      }
+      outputs[step.id] = output.value;
+      scheduler.complete(step.id, output.value);
+      record({ type: 'step.succeeded', at: now(), stepId: step.id });
+    } catch (err) {
+      const failure = describeFailure(err);
+      failStep(step.id, failure.type, failure.message);
+    } finally {
+      scopes.delete(step.id);
+      changed = true;
+    }
+  };
+
+  type StepOutput = { value: JsonValue; failed?: undefined } | { failed: { type: string; reason: string } };
+
+  const runPersonaStep = async (
+    step: PersonaPlanStep,
+    childWorkflowId: string,
+    childLimits: RunLimits,
+  ): Promise<StepOutput> => {
+    const persona = runPlan.personas[step.persona];
+    if (!persona) {
+      return {
+        failed: { type: WORKFLOW_ERROR_TYPES.InvalidPlan, reason: `unknown persona alias "${step.persona}"` },
+      };
+    }
+    const instruction = renderInstruction(step.instruction, {
+      params,
+      steps: scheduler.stepOutputs(),
+      capsule: { id: runPlan.capsule.id, version: runPlan.capsule.version, title: runPlan.capsule.title },
+      run: { workflowId, tenant },
+      ...(input.trigger ? { trigger: input.trigger as unknown as Record<string, unknown> } : {}),
+    });
+    record({
+      type: 'persona.started',
+      at: now(),
+      workflowId: childWorkflowId,
+      stepId: step.id,
+      personaId: persona.id,
+      parentWorkflowId: workflowId,
+      depth: depth + 1,
+    });
+    const result = await executeChild(personaWorkflow, {
+      workflowId: childWorkflowId,
+      retry: CHILD_WORKFLOW_RETRY_POLICY,
+      searchAttributes: {
+        [SEARCH_ATTRIBUTES.persona.name]: [persona.id],
+        [SEARCH_ATTRIBUTES.tenant.name]: [tenant],
+      },
+      args: [
+        {
+          rootWorkflowId,
+          parentWorkflowId: workflowId,
+          stepId: step.id,
+          tenant,
+          capsule: { id: runPlan.capsule.id, version: runPlan.capsule.version },
+          persona: {
+            alias: persona.alias,
+            id: persona.id,
+            version: persona.version,
+            systemPrompt: persona.systemPrompt,
+            model: step.model,
+            temperature: persona.temperature,
+            trustLevel: DEFAULT_PERSONA_TRUST,
+            maxTurns: step.maxTurns,
+          },
+          instruction,
+          guardrails: runPlan.guardrails,
+          limits: childLimits,
+          depth: depth + 1,
+          taint,
+        },
+      ],
+    });
+    ledger.rollUp(childWorkflowId, result.usage);
+    taint = mergeTaint(taint, result.taint);
+    record({ type: 'usage', at: now(), workflowId: childWorkflowId, stepId: step.id, own: result.usage });
+    record({ type: 'persona.finished', at: now(), workflowId: childWorkflowId, state: result.status });
+    for (const decision of ['allow', 'review', 'deny'] as const) {
+      for (let i = 0; i < result.decisions[decision]; i++)
+        record({ type: 'gate.decision', at: now(), decision });
+    }
+    if (result.status !== 'final') {
+      const type =
+        result.status === 'max_turns'
+          ? WORKFLOW_ERROR_TYPES.MaxTurnsReached
+          : result.status === 'budget_exhausted'
+            ? WORKFLOW_ERROR_TYPES.BudgetExceeded
+            : WORKFLOW_ERROR_TYPES.RunCancelled;
+      return { failed: { type, reason: result.reason } };
+    }
+    return { value: result.output };
+  };
+
+  const runCapsuleStep = async (
+    step: CapsulePlanStep,
+    childWorkflowId: string,
+    childLimits: RunLimits,
+  ): Promise<StepOutput> => {
+    const result = await executeChild(capsuleWorkflow, {
+      workflowId: childWorkflowId,
+      retry: CHILD_WORKFLOW_RETRY_POLICY,
+      args: [
+        {
+          capsule: step.ref,
+          plan: step.plan as unknown as { [key: string]: JsonValue },
+          params: step.params,
+          tenant,
+          trigger: { kind: trigger },
+          parent: { workflowId, runId: info.runId, stepId: step.id, depth },
+          limits: childLimits,
+          taint,
+        },
+      ],
+    });
+    ledger.rollUp(childWorkflowId, result.usage);
+    taint = mergeTaint(taint, result.taint);
+    if (result.status !== 'completed') {
+      return {
+        failed: { type: WORKFLOW_ERROR_TYPES.StepFailed, reason: `nested capsule run ${result.status}` },
+      };
+    }
+    return { value: result.steps as unknown as JsonValue };
+  };
+
+  while (!scheduler.done) {
+    // Reset before starting steps: a step can settle synchronously (spawn denied) and set it.
+    changed = false;
+    if (cancelled && !cancelHandled) {
+      cancelHandled = true;
+      const reason = `run cancelled${cancelled.by ? ` by ${cancelled.by}` : ''}${cancelled.reason ? `: ${cancelled.reason}` : ''}`;
+      for (const skipped of scheduler.skipPending(reason)) {
+        errorTypes[skipped] = WORKFLOW_ERROR_TYPES.RunCancelled;
+        record({ type: 'step.skipped', at: now(), stepId: skipped, reason });
+      }
+      for (const scope of scopes.values()) scope.cancel();
+    }
+    if (!cancelled) {
+      for (const step of scheduler.takeReady()) {
+        const scope = new CancellationScope();
+        scopes.set(step.id, scope);
+        void scope.run(() => runStep(step));
+      }
+    }
+    if (scheduler.done) break;
+    await condition(() => changed || (cancelled !== undefined && !cancelHandled));
+  }
+
+  const steps = scheduler.snapshot();
+  const runStatus: CapsuleRunResult['status'] = cancelled
+    ? 'cancelled'
+    : steps.every((s) => s.state === 'succeeded')
+      ? 'completed'
+      : 'failed';
+  record({ type: 'run.finished', at: now(), status: runStatus });
+  return buildRunResult(status, {
+    status: runStatus,
+    workflowId,
+    runId: info.runId,
+    capsule: { id: runPlan.capsule.id, version: runPlan.capsule.version },
+    outputs,
+    errorTypes,
+    artifacts: [],
+    taint,
+    finishedAt: now(),
+  });
+}
+
+/** The capsule id and range (or inline id and version) as the run first knows it. */
+function capsuleRef(capsule: CapsuleWorkflowInput['capsule']): { id: string; version: string } {
+  if (typeof capsule === 'string') {
+    const at = capsule.indexOf('@');
+    return { id: capsule.slice(0, at), version: capsule.slice(at + 1) };
+  }
+  const id = typeof capsule.id === 'string' && capsule.id.length > 0 ? capsule.id : 'inline';
+  const version =
+    typeof capsule.version === 'string' && capsule.version.length > 0 ? capsule.version : '0.0.0';
+  return { id, version };
+}
+
+/** A nested run's root: its parent's root is not in the input, so the parent stands in for it. */
+function rootOf(input: CapsuleWorkflowInput): string {
+  return input.parent?.workflowId ?? workflowInfo().workflowId;
+}
