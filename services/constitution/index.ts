@@ -17,3 +17,5 @@ export { parseDuration, parseSince } from './time-window';
 export { RequestValidationError, VersionConflictError } from './errors';
 export { loadCurrentConstitution, verifyConstitutionUpdate } from './loader';
 export { loadOrCreateDevSigningKey, publishDefaultIfEmpty, DEV_KEY_NAME } from './bootstrap';
+export { startConstitutionService, type RunningConstitutionService } from './start';
+export { prepareConstitutionTrust } from './trust-setup';

