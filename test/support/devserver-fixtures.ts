@@ -31,3 +31,28 @@ export async function startFixtureHarness(options: HarnessOptions = {}): Promise
       harness.startWorker({ activities, ...workerOptions }),
   });
 }
+
+/**
+ * The usual lifecycle of a devserver test file: one harness (server, client, bundle) for the
+ * file, a fresh fixture worker on its own task queue for each test. Read `suite.h` and
+ * `suite.worker` inside tests and hooks (they are set by the time those run).
+ */
+export function useFixtureHarness(options: HarnessOptions = {}): {
+  h: FixtureHarness;
+  worker: RunningWorker;
+} {
+  const suite = {} as { h: FixtureHarness; worker: RunningWorker };
+  beforeAll(async () => {
+    suite.h = await startFixtureHarness(options);
+  });
+  beforeEach(async () => {
+    suite.worker = await suite.h.fixtureWorker();
+  });
+  afterEach(async () => {
+    await suite.worker?.stop();
+  });
+  afterAll(async () => {
+    await suite.h?.close();
+  });
+  return suite;
+}

@@ -1,28 +1,11 @@
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { RetryState } from '@temporalio/common';
-import { eventTypes, rejectionOf, type RunningWorker } from '../../support/devserver';
-import { startFixtureHarness, type FixtureHarness } from '../../support/devserver-fixtures';
+import { eventTypes, rejectionOf } from '../../support/devserver';
+import { useFixtureHarness } from '../../support/devserver-fixtures';
 import { activityWorkflow, greetWorkflow } from '../../fixtures/devserver/workflows';
 import { FAILURE_TYPES } from '../../fixtures/devserver/shared';
 
-// jest ignores `testTimeout` inside `projects`; the bundle build and restarts need more than 5 s.
-jest.setTimeout(30_000);
-
-let h: FixtureHarness;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  h = await startFixtureHarness();
-});
-beforeEach(async () => {
-  worker = await h.fixtureWorker();
-});
-afterEach(async () => {
-  await worker?.stop();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const suite = useFixtureHarness();
 
 /** Unwraps WorkflowFailedError → ActivityFailure. */
 async function activityFailureOf(promise: Promise<unknown>): Promise<ActivityFailure> {
@@ -35,14 +18,14 @@ async function activityFailureOf(promise: Promise<unknown>): Promise<ActivityFai
 
 describe('activities on the devserver', () => {
   it('runs a workflow with one activity and records the §10 event sequence', async () => {
-    const handle = await h.client.workflow.start(greetWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('greet'),
+    const handle = await suite.h.client.workflow.start(greetWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('greet'),
       args: [{ name: 'bob' }],
     });
     await expect(handle.result()).resolves.toBe('hi bob');
 
-    const events = await h.history(handle);
+    const events = await suite.h.history(handle);
     expect(eventTypes(events)).toEqual([
       'WORKFLOW_EXECUTION_STARTED',
       'WORKFLOW_TASK_SCHEDULED',
@@ -60,13 +43,13 @@ describe('activities on the devserver', () => {
     expect(Number(events[4]!.activityTaskScheduledEventAttributes!.workflowTaskCompletedEventId)).toBe(4);
     expect(Number(events[6]!.activityTaskCompletedEventAttributes!.scheduledEventId)).toBe(5);
     expect(Number(events[6]!.activityTaskCompletedEventAttributes!.startedEventId)).toBe(6);
-    await h.replay(handle);
+    await suite.h.replay(handle);
   });
 
   it('retries a failing activity with server-side backoff until it succeeds', async () => {
-    const key = h.workflowId('flaky');
-    const result = await h.client.workflow.execute(activityWorkflow, {
-      taskQueue: worker.taskQueue,
+    const key = suite.h.workflowId('flaky');
+    const result = await suite.h.client.workflow.execute(activityWorkflow, {
+      taskQueue: suite.worker.taskQueue,
       workflowId: key,
       args: [
         {
@@ -80,14 +63,14 @@ describe('activities on the devserver', () => {
       ],
     });
     expect(result).toEqual({ attempt: 3 });
-    const attempts = h.journal.attempts.get(key)!;
+    const attempts = suite.h.journal.attempts.get(key)!;
     expect(attempts.map((a) => a.attempt)).toEqual([1, 2, 3]);
     // Backoff 100 ms then 200 ms: the server must wait at least that long between attempts.
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(90);
     expect(attempts[2]!.at - attempts[1]!.at).toBeGreaterThanOrEqual(190);
 
-    const handle = h.client.workflow.getHandle(key);
-    const events = await h.history(handle);
+    const handle = suite.h.client.workflow.getHandle(key);
+    const events = await suite.h.history(handle);
     const started = events.find((e) => e.activityTaskStartedEventAttributes)!;
     expect(started.activityTaskStartedEventAttributes!.attempt).toBe(3);
     expect(started.activityTaskStartedEventAttributes!.lastFailure?.message).toBe('attempt 2 failed');
@@ -97,14 +80,14 @@ describe('activities on the devserver', () => {
       'ACTIVITY_TASK_STARTED',
       'ACTIVITY_TASK_COMPLETED',
     ]);
-    await h.replay(handle);
+    await suite.h.replay(handle);
   });
 
   it('stops retrying at maximumAttempts and reports MAXIMUM_ATTEMPTS_REACHED', async () => {
-    const key = h.workflowId('max-attempts');
+    const key = suite.h.workflowId('max-attempts');
     const failure = await activityFailureOf(
-      h.client.workflow.execute(activityWorkflow, {
-        taskQueue: worker.taskQueue,
+      suite.h.client.workflow.execute(activityWorkflow, {
+        taskQueue: suite.worker.taskQueue,
         workflowId: key,
         args: [
           {
@@ -120,14 +103,14 @@ describe('activities on the devserver', () => {
     expect(failure.cause).toBeInstanceOf(ApplicationFailure);
     expect((failure.cause as ApplicationFailure).type).toBe(FAILURE_TYPES.flaky);
     expect(failure.cause!.message).toBe('attempt 3 failed');
-    expect(h.journal.attempts.get(key)!.map((a) => a.attempt)).toEqual([1, 2, 3]);
+    expect(suite.h.journal.attempts.get(key)!.map((a) => a.attempt)).toEqual([1, 2, 3]);
   });
 
   it('does not retry an error type listed in nonRetryableErrorTypes', async () => {
-    const key = h.workflowId('non-retryable');
+    const key = suite.h.workflowId('non-retryable');
     const failure = await activityFailureOf(
-      h.client.workflow.execute(activityWorkflow, {
-        taskQueue: worker.taskQueue,
+      suite.h.client.workflow.execute(activityWorkflow, {
+        taskQueue: suite.worker.taskQueue,
         workflowId: key,
         args: [
           {
@@ -147,14 +130,14 @@ describe('activities on the devserver', () => {
     );
     expect(failure.retryState).toBe(RetryState.NON_RETRYABLE_FAILURE);
     expect((failure.cause as ApplicationFailure).type).toBe(FAILURE_TYPES.fatal);
-    expect(h.journal.attempts.get(key)).toHaveLength(1);
+    expect(suite.h.journal.attempts.get(key)).toHaveLength(1);
   });
 
   it('does not retry a failure the activity marked non-retryable', async () => {
-    const key = h.workflowId('marked-non-retryable');
+    const key = suite.h.workflowId('marked-non-retryable');
     const failure = await activityFailureOf(
-      h.client.workflow.execute(activityWorkflow, {
-        taskQueue: worker.taskQueue,
+      suite.h.client.workflow.execute(activityWorkflow, {
+        taskQueue: suite.worker.taskQueue,
         workflowId: key,
         args: [
           {
@@ -167,13 +150,13 @@ describe('activities on the devserver', () => {
     );
     expect(failure.retryState).toBe(RetryState.NON_RETRYABLE_FAILURE);
     expect((failure.cause as ApplicationFailure).nonRetryable).toBe(true);
-    expect(h.journal.attempts.get(key)).toHaveLength(1);
+    expect(suite.h.journal.attempts.get(key)).toHaveLength(1);
   });
 
   it("honours the failure's nextRetryDelay over the policy's backoff", async () => {
-    const key = h.workflowId('next-retry-delay');
-    const result = await h.client.workflow.execute(activityWorkflow, {
-      taskQueue: worker.taskQueue,
+    const key = suite.h.workflowId('next-retry-delay');
+    const result = await suite.h.client.workflow.execute(activityWorkflow, {
+      taskQueue: suite.worker.taskQueue,
       workflowId: key,
       args: [
         {
@@ -184,7 +167,7 @@ describe('activities on the devserver', () => {
       ],
     });
     expect(result).toEqual({ attempt: 2 });
-    const [first, second] = h.journal.attempts.get(key)!;
+    const [first, second] = suite.h.journal.attempts.get(key)!;
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(590);
   });
 });

@@ -1,32 +1,15 @@
 import { ActivityFailure, WorkflowFailedError } from '@temporalio/client';
 import { RetryState, TimeoutFailure, TimeoutType } from '@temporalio/common';
-import { eventTypes, rejectionOf, type RunningWorker } from '../../support/devserver';
-import { startFixtureHarness, type FixtureHarness } from '../../support/devserver-fixtures';
+import { eventTypes, rejectionOf } from '../../support/devserver';
+import { useFixtureHarness } from '../../support/devserver-fixtures';
 import { activityCancelWorkflow, activityWorkflow } from '../../fixtures/devserver/workflows';
 import type { ActivityCall } from '../../fixtures/devserver/shared';
 
-// jest ignores `testTimeout` inside `projects`; the bundle build and restarts need more than 5 s.
-jest.setTimeout(30_000);
-
-let h: FixtureHarness;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  h = await startFixtureHarness();
-});
-beforeEach(async () => {
-  worker = await h.fixtureWorker();
-});
-afterEach(async () => {
-  await worker?.stop();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const suite = useFixtureHarness();
 
 function run(workflowId: string, call: ActivityCall): Promise<unknown> {
-  return h.client.workflow.execute(activityWorkflow, {
-    taskQueue: worker.taskQueue,
+  return suite.h.client.workflow.execute(activityWorkflow, {
+    taskQueue: suite.worker.taskQueue,
     workflowId,
     args: [call],
   });
@@ -46,19 +29,19 @@ async function timeoutOf(
 
 describe('activity timeouts, heartbeats and cancellation on the devserver', () => {
   it('times out an attempt after start-to-close and succeeds on the retry', async () => {
-    const key = h.workflowId('stc-retry');
+    const key = suite.h.workflowId('stc-retry');
     const result = await run(key, {
       activity: 'slow',
       input: { key, ms: 3_000, slowAttempts: 1 },
       options: { startToCloseTimeout: '300ms', retry: { initialInterval: '100ms', maximumAttempts: 3 } },
     });
     expect(result).toBe(2);
-    const [first, second] = h.journal.attempts.get(key)!;
+    const [first, second] = suite.h.journal.attempts.get(key)!;
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(300);
   });
 
   it('fails with START_TO_CLOSE and MAXIMUM_ATTEMPTS_REACHED when every attempt times out', async () => {
-    const key = h.workflowId('stc-max');
+    const key = suite.h.workflowId('stc-max');
     const { activity, timeout } = await timeoutOf(
       run(key, {
         activity: 'slow',
@@ -68,18 +51,18 @@ describe('activity timeouts, heartbeats and cancellation on the devserver', () =
     );
     expect(timeout.timeoutType).toBe(TimeoutType.START_TO_CLOSE);
     expect(activity.retryState).toBe(RetryState.MAXIMUM_ATTEMPTS_REACHED);
-    expect(h.journal.attempts.get(key)!.map((a) => a.attempt)).toEqual([1, 2]);
+    expect(suite.h.journal.attempts.get(key)!.map((a) => a.attempt)).toEqual([1, 2]);
   });
 
   it('times out with SCHEDULE_TO_START when no worker polls the activity queue', async () => {
-    const key = h.workflowId('sts');
+    const key = suite.h.workflowId('sts');
     const started = Date.now();
     const { activity, timeout } = await timeoutOf(
       run(key, {
         activity: 'greet',
         input: { name: 'nobody' },
         options: {
-          taskQueue: h.taskQueue('no-worker'),
+          taskQueue: suite.h.taskQueue('no-worker'),
           scheduleToStartTimeout: '300ms',
           startToCloseTimeout: '10s',
           retry: { initialInterval: '50ms', maximumAttempts: 5 },
@@ -90,14 +73,14 @@ describe('activity timeouts, heartbeats and cancellation on the devserver', () =
     // Schedule-to-start timeouts are never retried (the real server reports TIMEOUT).
     expect([RetryState.TIMEOUT, RetryState.NON_RETRYABLE_FAILURE]).toContain(activity.retryState);
     expect(Date.now() - started).toBeLessThan(5_000);
-    const events = await h.history(h.client.workflow.getHandle(key));
+    const events = await suite.h.history(suite.h.client.workflow.getHandle(key));
     const timedOut = events.find((e) => e.activityTaskTimedOutEventAttributes)!;
     expect(Number(timedOut.activityTaskTimedOutEventAttributes!.startedEventId ?? 0)).toBe(0);
     expect(eventTypes(events)).not.toContain('ACTIVITY_TASK_STARTED');
   });
 
   it('times out with SCHEDULE_TO_CLOSE and retry state TIMEOUT while an attempt is running', async () => {
-    const key = h.workflowId('stclose');
+    const key = suite.h.workflowId('stclose');
     const started = Date.now();
     const { activity, timeout } = await timeoutOf(
       // Attempt 1 fails at once; attempt 2 starts after the 200 ms backoff, so its start-to-close
@@ -114,13 +97,13 @@ describe('activity timeouts, heartbeats and cancellation on the devserver', () =
     );
     expect(timeout.timeoutType).toBe(TimeoutType.SCHEDULE_TO_CLOSE);
     expect(activity.retryState).toBe(RetryState.TIMEOUT);
-    expect(h.journal.attempts.get(key)!.map((a) => a.attempt)).toEqual([1, 2]);
+    expect(suite.h.journal.attempts.get(key)!.map((a) => a.attempt)).toEqual([1, 2]);
     // Before the 3 s attempt could have finished on its own.
     expect(Date.now() - started).toBeLessThan(2_900);
   });
 
   it('times out a silent attempt by heartbeat and hands its heartbeat details to the retry', async () => {
-    const key = h.workflowId('hb-retry');
+    const key = suite.h.workflowId('hb-retry');
     const result = await run(key, {
       activity: 'heartbeatThenStall',
       input: { key },
@@ -131,13 +114,13 @@ describe('activity timeouts, heartbeats and cancellation on the devserver', () =
       },
     });
     expect(result).toEqual({ progress: 42 });
-    const attempts = h.journal.attempts.get(key)!;
+    const attempts = suite.h.journal.attempts.get(key)!;
     expect(attempts.map((a) => a.attempt)).toEqual([1, 2]);
     expect(attempts[1]!.heartbeatDetails).toEqual({ progress: 42 });
   });
 
   it('reports HEARTBEAT with the last heartbeat details when no retry is left', async () => {
-    const key = h.workflowId('hb-final');
+    const key = suite.h.workflowId('hb-final');
     const { activity, timeout } = await timeoutOf(
       run(key, {
         activity: 'heartbeatThenStall',
@@ -151,15 +134,15 @@ describe('activity timeouts, heartbeats and cancellation on the devserver', () =
   });
 
   it('delivers an activity cancellation through the heartbeat response', async () => {
-    const key = h.workflowId('act-cancel');
-    const handle = await h.client.workflow.start(activityCancelWorkflow, {
-      taskQueue: worker.taskQueue,
+    const key = suite.h.workflowId('act-cancel');
+    const handle = await suite.h.client.workflow.start(activityCancelWorkflow, {
+      taskQueue: suite.worker.taskQueue,
       workflowId: key,
       args: [{ key }],
     });
     await expect(handle.result()).resolves.toBe('activity cancelled');
-    expect(h.journal.cancelled.has(key)).toBe(true);
-    const types = eventTypes(await h.history(handle));
+    expect(suite.h.journal.cancelled.has(key)).toBe(true);
+    const types = eventTypes(await suite.h.history(handle));
     expect(types).toEqual(
       expect.arrayContaining([
         'ACTIVITY_TASK_CANCEL_REQUESTED',
@@ -170,6 +153,6 @@ describe('activity timeouts, heartbeats and cancellation on the devserver', () =
     expect(types.indexOf('ACTIVITY_TASK_CANCEL_REQUESTED')).toBeLessThan(
       types.indexOf('ACTIVITY_TASK_CANCELED'),
     );
-    await h.replay(handle);
+    await suite.h.replay(handle);
   });
 });

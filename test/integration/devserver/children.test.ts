@@ -1,12 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import {
-  eventTypes,
-  interleavedTaskEvents,
-  rejectionOf,
-  waitFor,
-  type RunningWorker,
-} from '../../support/devserver';
-import { startFixtureHarness, type FixtureHarness } from '../../support/devserver-fixtures';
+import { eventTypes, interleavedTaskEvents, rejectionOf, waitFor } from '../../support/devserver';
+import { useFixtureHarness } from '../../support/devserver-fixtures';
 import {
   awaitChildWorkflow,
   cancelChildWorkflow,
@@ -17,31 +11,14 @@ import {
   threeChildrenWorkflow,
 } from '../../fixtures/devserver/workflows';
 
-// jest ignores `testTimeout` inside `projects`; the bundle build needs more than 5 s.
-jest.setTimeout(30_000);
-
-let h: FixtureHarness;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  h = await startFixtureHarness();
-});
-beforeEach(async () => {
-  worker = await h.fixtureWorker();
-});
-afterEach(async () => {
-  await worker?.stop();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const suite = useFixtureHarness();
 
 describe('child workflows on the devserver', () => {
   it('runs three children at once, one failing, and links every event to its initiated event', async () => {
-    const prefix = h.workflowId('kid');
-    const parentId = h.workflowId('parent');
-    const handle = await h.client.workflow.start(threeChildrenWorkflow, {
-      taskQueue: worker.taskQueue,
+    const prefix = suite.h.workflowId('kid');
+    const parentId = suite.h.workflowId('parent');
+    const handle = await suite.h.client.workflow.start(threeChildrenWorkflow, {
+      taskQueue: suite.worker.taskQueue,
       workflowId: parentId,
       args: [{ prefix }],
     });
@@ -51,7 +28,7 @@ describe('child workflows on the devserver', () => {
       `c:${parentId}`,
     ]);
 
-    const events = await h.history(handle);
+    const events = await suite.h.history(handle);
     const initiated = events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
     expect(initiated.map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId)).toEqual([
       `${prefix}-a`,
@@ -83,17 +60,17 @@ describe('child workflows on the devserver', () => {
     }
     expect(events.filter((e) => e.childWorkflowExecutionFailedEventAttributes)).toHaveLength(1);
     expect(interleavedTaskEvents(events)).toEqual([]);
-    await h.replay(handle);
+    await suite.h.replay(handle);
 
     // The child knows its parent: describe shows the link, and its history replays too.
-    const child = h.client.workflow.getHandle(`${prefix}-a`);
+    const child = suite.h.client.workflow.getHandle(`${prefix}-a`);
     const description = await child.describe();
     expect(description.parentExecution).toEqual({
       workflowId: parentId,
       runId: handle.firstExecutionRunId ?? (await handle.describe()).runId,
     });
-    await h.replay(child);
-    const failedChild = h.client.workflow.getHandle(`${prefix}-b`);
+    await suite.h.replay(child);
+    const failedChild = suite.h.client.workflow.getHandle(`${prefix}-b`);
     expect(await rejectionOf(failedChild.result())).toBeInstanceOf(WorkflowFailedError);
   });
 
@@ -102,55 +79,55 @@ describe('child workflows on the devserver', () => {
     ['requestCancel', 'CANCELLED'],
     ['abandon', 'RUNNING'],
   ] as const)('applies parent close policy %s to an open child', async (policy, childStatus) => {
-    const childId = h.workflowId(`orphan-${policy}`);
-    const parent = await h.client.workflow.start(parentCloseWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('closing-parent'),
+    const childId = suite.h.workflowId(`orphan-${policy}`);
+    const parent = await suite.h.client.workflow.start(parentCloseWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('closing-parent'),
       args: [{ childId, policy }],
     });
     const childRunId = await parent.result();
-    const child = h.client.workflow.getHandle(childId, childRunId);
+    const child = suite.h.client.workflow.getHandle(childId, childRunId);
     await waitFor(`child ${childStatus}`, async () => (await child.describe()).status.name === childStatus);
     if (policy === 'abandon') await child.terminate('test cleanup');
-    else await h.replay(child);
-    await h.replay(parent);
+    else await suite.h.replay(child);
+    await suite.h.replay(parent);
   });
 
   it('reports a child workflow id that is already running to the parent', async () => {
-    const childId = h.workflowId('taken');
-    const squatter = await h.client.workflow.start(sleepWorkflow, {
-      taskQueue: worker.taskQueue,
+    const childId = suite.h.workflowId('taken');
+    const squatter = await suite.h.client.workflow.start(sleepWorkflow, {
+      taskQueue: suite.worker.taskQueue,
       workflowId: childId,
       args: [{ ms: 60_000 }],
     });
-    const parent = await h.client.workflow.start(childConflictWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('conflicted'),
+    const parent = await suite.h.client.workflow.start(childConflictWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('conflicted'),
       args: [{ childId }],
     });
     await expect(parent.result()).resolves.toBe(`conflict:${childId}`);
-    const events = await h.history(parent);
+    const events = await suite.h.history(parent);
     expect(eventTypes(events)).toContain('START_CHILD_WORKFLOW_EXECUTION_FAILED');
     const failed = events.find((e) => e.startChildWorkflowExecutionFailedEventAttributes)!;
     const initiated = events.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)!;
     expect(Number(failed.startChildWorkflowExecutionFailedEventAttributes!.initiatedEventId)).toBe(
       Number(initiated.eventId),
     );
-    await h.replay(parent);
+    await suite.h.replay(parent);
     // The squatter was not touched.
     expect((await squatter.describe()).status.name).toBe('RUNNING');
     await squatter.terminate('test cleanup');
   });
 
   it('cancels a child through RequestCancelExternal with childWorkflowOnly', async () => {
-    const childId = h.workflowId('cancel-me');
-    const parent = await h.client.workflow.start(cancelChildWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('canceling-parent'),
+    const childId = suite.h.workflowId('cancel-me');
+    const parent = await suite.h.client.workflow.start(cancelChildWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('canceling-parent'),
       args: [{ childId }],
     });
     await expect(parent.result()).resolves.toBe('child canceled');
-    const types = eventTypes(await h.history(parent));
+    const types = eventTypes(await suite.h.history(parent));
     expect(types).toEqual(
       expect.arrayContaining([
         'REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED',
@@ -158,37 +135,37 @@ describe('child workflows on the devserver', () => {
         'CHILD_WORKFLOW_EXECUTION_CANCELED',
       ]),
     );
-    expect((await h.client.workflow.getHandle(childId).describe()).status.name).toBe('CANCELLED');
-    await h.replay(parent);
+    expect((await suite.h.client.workflow.getHandle(childId).describe()).status.name).toBe('CANCELLED');
+    await suite.h.replay(parent);
   });
 
   it('reports a child whose execution timed out', async () => {
-    const parent = await h.client.workflow.start(awaitChildWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('impatient'),
-      args: [{ childId: h.workflowId('slowpoke'), ms: 60_000, timeoutMs: 300 }],
+    const parent = await suite.h.client.workflow.start(awaitChildWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('impatient'),
+      args: [{ childId: suite.h.workflowId('slowpoke'), ms: 60_000, timeoutMs: 300 }],
     });
     await expect(parent.result()).resolves.toBe('child TimeoutFailure');
-    expect(eventTypes(await h.history(parent))).toContain('CHILD_WORKFLOW_EXECUTION_TIMED_OUT');
-    await h.replay(parent);
+    expect(eventTypes(await suite.h.history(parent))).toContain('CHILD_WORKFLOW_EXECUTION_TIMED_OUT');
+    await suite.h.replay(parent);
   });
 
   it('signals its own child through the child handle (childWorkflowOnly)', async () => {
-    const childId = h.workflowId('listener');
-    const parent = await h.client.workflow.start(signalChildWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('signaling-parent'),
+    const childId = suite.h.workflowId('listener');
+    const parent = await suite.h.client.workflow.start(signalChildWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('signaling-parent'),
       args: [{ childId }],
     });
     await expect(parent.result()).resolves.toEqual(['from-parent']);
-    const events = await h.history(parent);
+    const events = await suite.h.history(parent);
     const initiated = events.find((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes)!;
     expect(initiated.signalExternalWorkflowExecutionInitiatedEventAttributes!.childWorkflowOnly).toBe(true);
     const signaled = events.find((e) => e.externalWorkflowExecutionSignaledEventAttributes)!;
     expect(Number(signaled.externalWorkflowExecutionSignaledEventAttributes!.initiatedEventId)).toBe(
       Number(initiated.eventId),
     );
-    await h.replay(parent);
-    await h.replay(h.client.workflow.getHandle(childId));
+    await suite.h.replay(parent);
+    await suite.h.replay(suite.h.client.workflow.getHandle(childId));
   });
 });

@@ -1,6 +1,6 @@
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import { eventTypes, interleavedTaskEvents, rejectionOf, type RunningWorker } from '../../support/devserver';
-import { startFixtureHarness, type FixtureHarness } from '../../support/devserver-fixtures';
+import { eventTypes, interleavedTaskEvents, rejectionOf } from '../../support/devserver';
+import { useFixtureHarness } from '../../support/devserver-fixtures';
 import {
   cancelExternalWorkflow,
   collectWorkflow,
@@ -11,43 +11,26 @@ import {
   upsertWorkflow,
 } from '../../fixtures/devserver/workflows';
 
-// jest ignores `testTimeout` inside `projects`; the bundle build needs more than 5 s.
-jest.setTimeout(30_000);
-
-let h: FixtureHarness;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  h = await startFixtureHarness();
-});
-beforeEach(async () => {
-  worker = await h.fixtureWorker();
-});
-afterEach(async () => {
-  await worker?.stop();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const suite = useFixtureHarness();
 
 describe('workflows acting on other workflows', () => {
   it('signals another workflow and reports a missing one', async () => {
-    const target = await h.client.workflow.start(collectWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('signal-target'),
+    const target = await suite.h.client.workflow.start(collectWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('signal-target'),
       args: [{ expected: 1 }],
     });
-    const source = await h.client.workflow.start(signalExternalWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('signal-source'),
-      args: [{ targetId: target.workflowId, missingId: h.workflowId('nobody') }],
+    const source = await suite.h.client.workflow.start(signalExternalWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('signal-source'),
+      args: [{ targetId: target.workflowId, missingId: suite.h.workflowId('nobody') }],
     });
     const [sent, missing] = await source.result();
     expect(sent).toBe('sent');
     expect(missing).toMatch(/^missing: /);
     await expect(target.result()).resolves.toEqual(['from-external']);
 
-    const events = await h.history(source);
+    const events = await suite.h.history(source);
     const initiated = events.filter((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes);
     expect(initiated).toHaveLength(2);
     const signaled = events.find((e) => e.externalWorkflowExecutionSignaledEventAttributes)!;
@@ -58,25 +41,27 @@ describe('workflows acting on other workflows', () => {
     expect(Number(failed.signalExternalWorkflowExecutionFailedEventAttributes!.initiatedEventId)).toBe(
       Number(initiated[1]!.eventId),
     );
-    const targetSignal = (await h.history(target)).find((e) => e.workflowExecutionSignaledEventAttributes)!;
+    const targetSignal = (await suite.h.history(target)).find(
+      (e) => e.workflowExecutionSignaledEventAttributes,
+    )!;
     expect(targetSignal.workflowExecutionSignaledEventAttributes!.externalWorkflowExecution?.workflowId).toBe(
       source.workflowId,
     );
     expect(interleavedTaskEvents(events)).toEqual([]);
-    await h.replay(source);
-    await h.replay(target);
+    await suite.h.replay(source);
+    await suite.h.replay(target);
   });
 
   it('requests cancellation of another workflow and reports a missing one', async () => {
-    const target = await h.client.workflow.start(sleepWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('cancel-target'),
+    const target = await suite.h.client.workflow.start(sleepWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('cancel-target'),
       args: [{ ms: 60_000 }],
     });
-    const source = await h.client.workflow.start(cancelExternalWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('cancel-source'),
-      args: [{ targetId: target.workflowId, missingId: h.workflowId('nobody') }],
+    const source = await suite.h.client.workflow.start(cancelExternalWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('cancel-source'),
+      args: [{ targetId: target.workflowId, missingId: suite.h.workflowId('nobody') }],
     });
     const [first, second] = await source.result();
     expect(first).toBe('requested');
@@ -85,26 +70,26 @@ describe('workflows acting on other workflows', () => {
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
 
-    const types = eventTypes(await h.history(source));
+    const types = eventTypes(await suite.h.history(source));
     expect(types.filter((t) => t === 'REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED')).toHaveLength(2);
     expect(types).toContain('EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED');
     expect(types).toContain('REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED');
-    const cancelRequested = (await h.history(target)).find(
+    const cancelRequested = (await suite.h.history(target)).find(
       (e) => e.workflowExecutionCancelRequestedEventAttributes,
     )!;
     expect(
       cancelRequested.workflowExecutionCancelRequestedEventAttributes!.externalWorkflowExecution?.workflowId,
     ).toBe(source.workflowId);
-    await h.replay(source);
-    await h.replay(target);
+    await suite.h.replay(source);
+    await suite.h.replay(target);
   });
 });
 
 describe('continue-as-new on the devserver', () => {
   it('continues three times and result() follows the chain to the last run', async () => {
-    const handle = await h.client.workflow.start(continueAsNewWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('can'),
+    const handle = await suite.h.client.workflow.start(continueAsNewWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('can'),
       args: [{ remaining: 3, trail: [] }],
     });
     const trail = await handle.result();
@@ -115,30 +100,30 @@ describe('continue-as-new on the devserver', () => {
       expect(trail[i]!.split('<-')[1]).toBe(trail[i - 1]!.split('<-')[0]);
     }
 
-    const first = h.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    const first = suite.h.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
     const firstDescription = await first.describe();
     expect(firstDescription.status.name).toBe('CONTINUED_AS_NEW');
-    const close = (await h.history(first)).at(-1)!;
+    const close = (await suite.h.history(first)).at(-1)!;
     expect(close.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId).toBeTruthy();
-    await h.replay(first);
+    await suite.h.replay(first);
 
-    const latest = h.client.workflow.getHandle(handle.workflowId);
+    const latest = suite.h.client.workflow.getHandle(handle.workflowId);
     const latestDescription = await latest.describe();
     expect(latestDescription.status.name).toBe('COMPLETED');
     expect(latestDescription.runId.slice(0, 8)).toBe(trail[3]!.split('<-')[0]);
     expect(latestDescription.raw.workflowExecutionInfo?.firstRunId).toBe(handle.firstExecutionRunId);
-    const started = (await h.history(latest))[0]!.workflowExecutionStartedEventAttributes!;
+    const started = (await suite.h.history(latest))[0]!.workflowExecutionStartedEventAttributes!;
     expect(started.firstExecutionRunId).toBe(handle.firstExecutionRunId);
     expect(started.continuedExecutionRunId?.slice(0, 8)).toBe(trail[2]!.split('<-')[0]);
-    await h.replay(latest);
+    await suite.h.replay(latest);
   });
 });
 
 describe('search attributes, memo and patches', () => {
   it('shows upserted search attributes and memo in describe and replays the patch', async () => {
-    const handle = await h.client.workflow.start(upsertWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('upsert'),
+    const handle = await suite.h.client.workflow.start(upsertWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('upsert'),
       args: [{ stage: 'review', note: 'hello memo' }],
       memo: { removed: 'soon gone', kept: 1 },
       staticSummary: 'upsert **demo**',
@@ -151,7 +136,7 @@ describe('search attributes, memo and patches', () => {
     await expect(description.staticSummary()).resolves.toBe('upsert **demo**');
     await expect(description.staticDetails()).resolves.toBe('details for the UI');
 
-    const events = await h.history(handle);
+    const events = await suite.h.history(handle);
     expect(eventTypes(events)).toEqual(
       expect.arrayContaining([
         'UPSERT_WORKFLOW_SEARCH_ATTRIBUTES',
@@ -166,6 +151,6 @@ describe('search attributes, memo and patches', () => {
       Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
     );
     expect(upserted).toEqual(expect.arrayContaining(['CustomKeywordField', 'TemporalChangeVersion']));
-    await h.replay(handle);
+    await suite.h.replay(handle);
   });
 });

@@ -14,9 +14,6 @@ import {
 } from '../../fixtures/devserver/workflows';
 import { addSignal, itemsQuery } from '../../fixtures/devserver/shared';
 
-// jest ignores `testTimeout` inside `projects`; the bundle build and restarts need more than 5 s.
-jest.setTimeout(30_000);
-
 /**
  * The configurations DEVSERVER.md §13 asks the core scenarios to pass in besides the default
  * (sticky, cached): a worker without a workflow cache (full history on every task), an engine

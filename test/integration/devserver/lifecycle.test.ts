@@ -6,8 +6,8 @@ import {
   NamespaceNotFoundError,
   TerminatedFailure,
 } from '@temporalio/common';
-import { eventTypes, rejectionOf, waitForEvents, type RunningWorker } from '../../support/devserver';
-import { startFixtureHarness, type FixtureHarness } from '../../support/devserver-fixtures';
+import { eventTypes, rejectionOf, waitForEvents } from '../../support/devserver';
+import { useFixtureHarness } from '../../support/devserver-fixtures';
 import {
   activityWorkflow,
   failingWorkflow,
@@ -16,30 +16,13 @@ import {
 } from '../../fixtures/devserver/workflows';
 import { addSignal, FAILURE_TYPES } from '../../fixtures/devserver/shared';
 
-// jest ignores `testTimeout` inside `projects`; the bundle build and restarts need more than 5 s.
-jest.setTimeout(30_000);
-
-let h: FixtureHarness;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  h = await startFixtureHarness();
-});
-beforeEach(async () => {
-  worker = await h.fixtureWorker();
-});
-afterEach(async () => {
-  await worker?.stop();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const suite = useFixtureHarness();
 
 describe('workflow lifecycle on the devserver', () => {
   it('reports a completed run through describe', async () => {
-    const handle = await h.client.workflow.start(greetWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('describe'),
+    const handle = await suite.h.client.workflow.start(greetWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('describe'),
       args: [{ name: 'ann' }],
     });
     const running = await handle.describe();
@@ -51,16 +34,16 @@ describe('workflow lifecycle on the devserver', () => {
     expect(done.type).toBe('greetWorkflow');
     expect(done.workflowId).toBe(handle.workflowId);
     expect(done.runId).toBe(handle.firstExecutionRunId);
-    expect(done.taskQueue).toBe(worker.taskQueue);
+    expect(done.taskQueue).toBe(suite.worker.taskQueue);
     expect(done.historyLength).toBe(11);
     expect(done.startTime.getTime()).toBeLessThanOrEqual(done.closeTime!.getTime());
     expect(done.closeTime!.getTime()).toBeLessThanOrEqual(Date.now());
   });
 
   it('fails a run with the application failure the workflow threw', async () => {
-    const handle = await h.client.workflow.start(failingWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('fail'),
+    const handle = await suite.h.client.workflow.start(failingWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('fail'),
       args: [{ message: 'broken on purpose' }],
     });
     const err = await rejectionOf(handle.result());
@@ -71,34 +54,34 @@ describe('workflow lifecycle on the devserver', () => {
     expect(cause.message).toBe('broken on purpose');
     expect(cause.details).toEqual([{ detail: 1 }]);
     expect((await handle.describe()).status.name).toBe('FAILED');
-    await h.replay(handle);
+    await suite.h.replay(handle);
   });
 
   it('cancels a run blocked in a timer (RequestCancelWorkflowExecution)', async () => {
-    const handle = await h.client.workflow.start(sleepWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('cancel'),
+    const handle = await suite.h.client.workflow.start(sleepWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('cancel'),
       args: [{ ms: 60_000 }],
     });
-    await waitForEvents(h, handle, ['TIMER_STARTED']);
+    await waitForEvents(suite.h, handle, ['TIMER_STARTED']);
     await handle.cancel();
     const err = await rejectionOf(handle.result());
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
-    const types = eventTypes(await h.history(handle));
+    const types = eventTypes(await suite.h.history(handle));
     expect(types).toContain('WORKFLOW_EXECUTION_CANCEL_REQUESTED');
     expect(types.slice(-2)).toEqual(['TIMER_CANCELED', 'WORKFLOW_EXECUTION_CANCELED']);
-    await h.replay(handle);
+    await suite.h.replay(handle);
   });
 
   it('terminates a run and rejects signals to it afterwards', async () => {
-    const handle = await h.client.workflow.start(sleepWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('terminate'),
+    const handle = await suite.h.client.workflow.start(sleepWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('terminate'),
       args: [{ ms: 60_000 }],
     });
-    await waitForEvents(h, handle, ['TIMER_STARTED']);
+    await waitForEvents(suite.h, handle, ['TIMER_STARTED']);
     await handle.terminate('operator said so');
     const err = await rejectionOf(handle.result());
     expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -110,9 +93,9 @@ describe('workflow lifecycle on the devserver', () => {
   });
 
   it('pages history with GetWorkflowExecutionHistory and fetchHistory agrees', async () => {
-    const key = h.workflowId('paging');
-    const handle = await h.client.workflow.start(activityWorkflow, {
-      taskQueue: worker.taskQueue,
+    const key = suite.h.workflowId('paging');
+    const handle = await suite.h.client.workflow.start(activityWorkflow, {
+      taskQueue: suite.worker.taskQueue,
       workflowId: key,
       args: [
         {
@@ -123,15 +106,15 @@ describe('workflow lifecycle on the devserver', () => {
       ],
     });
     await handle.result();
-    const full = await h.history(handle);
+    const full = await suite.h.history(handle);
     expect(full.length).toBeGreaterThanOrEqual(11);
 
     const paged = [];
     let nextPageToken: Uint8Array | undefined;
     let pages = 0;
     do {
-      const page = await h.client.workflowService.getWorkflowExecutionHistory({
-        namespace: h.namespace,
+      const page = await suite.h.client.workflowService.getWorkflowExecutionHistory({
+        namespace: suite.h.namespace,
         execution: { workflowId: key },
         maximumPageSize: 4,
         nextPageToken,
@@ -151,7 +134,7 @@ describe('workflow lifecycle on the devserver', () => {
 
 describe('clear errors for bad requests', () => {
   it('raises WorkflowNotFoundError for an unknown workflow id', async () => {
-    const handle = h.client.workflow.getHandle(`missing-${randomUUID()}`);
+    const handle = suite.h.client.workflow.getHandle(`missing-${randomUUID()}`);
     const err = await rejectionOf(handle.describe());
     expect(err).toBeInstanceOf(WorkflowNotFoundError);
     await expect(handle.signal(addSignal, 'x')).rejects.toBeInstanceOf(WorkflowNotFoundError);
@@ -162,11 +145,11 @@ describe('clear errors for bad requests', () => {
 
   it('raises NamespaceNotFoundError for an unknown namespace', async () => {
     const namespace = `no-such-ns-${randomUUID().slice(0, 8)}`;
-    const client = new Client({ connection: h.client.connection, namespace });
+    const client = new Client({ connection: suite.h.client.connection, namespace });
     const err = await rejectionOf(
       client.workflow.start(greetWorkflow, {
         taskQueue: 'any',
-        workflowId: h.workflowId(),
+        workflowId: suite.h.workflowId(),
         args: [{ name: 'x' }],
       }),
     );
@@ -176,16 +159,16 @@ describe('clear errors for bad requests', () => {
     // What Worker.create validates with. (Worker.create itself is not run against an unknown
     // namespace: SDK 1.24 leaks the native worker when that validation fails, and the leaked worker
     // keeps the jest process alive.)
-    const described = await rejectionOf(h.client.workflowService.describeNamespace({ namespace }));
+    const described = await rejectionOf(suite.h.client.workflowService.describeNamespace({ namespace }));
     expect(described).toMatchObject({ code: 5 /* NOT_FOUND */ });
     expect((described as Error).message).toContain(namespace);
   });
 
   it('answers INVALID_ARGUMENT naming the missing field of a malformed start request', async () => {
     const err = await rejectionOf(
-      h.client.workflowService.startWorkflowExecution({
-        namespace: h.namespace,
-        workflowId: h.workflowId(),
+      suite.h.client.workflowService.startWorkflowExecution({
+        namespace: suite.h.namespace,
+        workflowId: suite.h.workflowId(),
         workflowType: { name: 'greetWorkflow' },
         requestId: randomUUID(),
       }),

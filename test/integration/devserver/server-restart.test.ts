@@ -18,9 +18,6 @@ import {
 const DATABASE_URL = process.env.DATABASE_URL!;
 
 let server: SpawnedDevServer;
-// jest ignores `testTimeout` inside `projects`; the bundle build and restarts need more than 5 s.
-jest.setTimeout(30_000);
-
 let h: FixtureHarness;
 
 beforeAll(async () => {

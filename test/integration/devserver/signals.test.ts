@@ -1,6 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { eventTypes, interleavedTaskEvents, type RunningWorker } from '../../support/devserver';
-import { startFixtureHarness, type FixtureHarness } from '../../support/devserver-fixtures';
+import { eventTypes, interleavedTaskEvents } from '../../support/devserver';
+import { useFixtureHarness } from '../../support/devserver-fixtures';
 import {
   bufferedSignalWorkflow,
   collectWorkflow,
@@ -8,30 +8,13 @@ import {
 } from '../../fixtures/devserver/workflows';
 import { addSignal, itemsQuery } from '../../fixtures/devserver/shared';
 
-// jest ignores `testTimeout` inside `projects`; the bundle build and restarts need more than 5 s.
-jest.setTimeout(30_000);
-
-let h: FixtureHarness;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  h = await startFixtureHarness();
-});
-beforeEach(async () => {
-  worker = await h.fixtureWorker();
-});
-afterEach(async () => {
-  await worker?.stop();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const suite = useFixtureHarness();
 
 describe('signals on the devserver', () => {
   it('delivers signals in order, with a query in between', async () => {
-    const handle = await h.client.workflow.start(collectWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('signals'),
+    const handle = await suite.h.client.workflow.start(collectWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('signals'),
       args: [{ expected: 3 }],
     });
     await handle.signal(addSignal, 'a');
@@ -40,7 +23,7 @@ describe('signals on the devserver', () => {
     await handle.signal(addSignal, 'c');
     await expect(handle.result()).resolves.toEqual(['a', 'b', 'c']);
 
-    const events = await h.history(handle);
+    const events = await suite.h.history(handle);
     const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes);
     expect(signals.map((e) => e.workflowExecutionSignaledEventAttributes!.signalName)).toEqual([
       'add',
@@ -48,32 +31,32 @@ describe('signals on the devserver', () => {
       'add',
     ]);
     expect(interleavedTaskEvents(events)).toEqual([]);
-    await h.replay(handle);
+    await suite.h.replay(handle);
   });
 
   it('buffers a signal that arrives while a workflow task is running', async () => {
-    const workflowId = h.workflowId('buffered');
+    const workflowId = suite.h.workflowId('buffered');
     // The workflow's local activity sends the signal from inside the workflow task.
-    const handle = await h.client.workflow.start(bufferedSignalWorkflow, {
-      taskQueue: worker.taskQueue,
+    const handle = await suite.h.client.workflow.start(bufferedSignalWorkflow, {
+      taskQueue: suite.worker.taskQueue,
       workflowId,
       args: [{ workflowId }],
     });
     await expect(handle.result()).resolves.toEqual(['during-task']);
 
-    const events = await h.history(handle);
+    const events = await suite.h.history(handle);
     const types = eventTypes(events);
     expect(interleavedTaskEvents(events)).toEqual([]);
     // The signal is appended after the task that was running when it arrived (and its marker).
     expect(types.indexOf('MARKER_RECORDED')).toBeGreaterThan(-1);
     expect(types.indexOf('WORKFLOW_EXECUTION_SIGNALED')).toBeGreaterThan(types.indexOf('MARKER_RECORDED'));
-    await h.replay(handle);
+    await suite.h.replay(handle);
   });
 
   it('loses no acknowledged signal when many race a completing workflow', async () => {
-    const handle = await h.client.workflow.start(firstSignalWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('storm'),
+    const handle = await suite.h.client.workflow.start(firstSignalWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('storm'),
     });
     const sent = await Promise.allSettled(
       Array.from({ length: 30 }, (_, i) => handle.signal(addSignal, `s${i}`)),
@@ -84,27 +67,27 @@ describe('signals on the devserver', () => {
       // A signal may only be refused because the run already closed.
       if (s.status === 'rejected') expect(s.reason).toBeInstanceOf(WorkflowNotFoundError);
     }
-    const events = await h.history(handle);
+    const events = await suite.h.history(handle);
     const signaled = events.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
     expect(accepted).toBeGreaterThanOrEqual(1);
     expect(signaled).toBe(accepted);
     // Every signal in the history was seen by the workflow before it completed.
     expect(result).toHaveLength(signaled);
     expect(interleavedTaskEvents(events)).toEqual([]);
-    await h.replay(handle);
+    await suite.h.replay(handle);
   });
 
   it('signal-with-start starts a run with the signal first, then signals the same run', async () => {
-    const workflowId = h.workflowId('sws');
-    const handle = await h.client.workflow.signalWithStart(collectWorkflow, {
-      taskQueue: worker.taskQueue,
+    const workflowId = suite.h.workflowId('sws');
+    const handle = await suite.h.client.workflow.signalWithStart(collectWorkflow, {
+      taskQueue: suite.worker.taskQueue,
       workflowId,
       args: [{ expected: 3 }],
       signal: addSignal,
       signalArgs: ['s1'],
     });
-    const again = await h.client.workflow.signalWithStart(collectWorkflow, {
-      taskQueue: worker.taskQueue,
+    const again = await suite.h.client.workflow.signalWithStart(collectWorkflow, {
+      taskQueue: suite.worker.taskQueue,
       workflowId,
       args: [{ expected: 3 }],
       signal: addSignal,
@@ -114,12 +97,12 @@ describe('signals on the devserver', () => {
     await handle.signal(addSignal, 's3');
     await expect(handle.result()).resolves.toEqual(['s1', 's2', 's3']);
 
-    const types = eventTypes(await h.history(handle));
+    const types = eventTypes(await suite.h.history(handle));
     expect(types.slice(0, 3)).toEqual([
       'WORKFLOW_EXECUTION_STARTED',
       'WORKFLOW_EXECUTION_SIGNALED',
       'WORKFLOW_TASK_SCHEDULED',
     ]);
-    await h.replay(handle);
+    await suite.h.replay(handle);
   });
 });

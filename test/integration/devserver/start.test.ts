@@ -11,96 +11,83 @@ import {
   SearchAttributeType,
   TimeoutFailure,
 } from '@temporalio/common';
-import { rejectionOf, type RunningWorker } from '../../support/devserver';
-import { startFixtureHarness, type FixtureHarness } from '../../support/devserver-fixtures';
+import { rejectionOf } from '../../support/devserver';
+import { useFixtureHarness } from '../../support/devserver-fixtures';
 import { echoWorkflow, failingWorkflow, sleepWorkflow } from '../../fixtures/devserver/workflows';
 
-// jest ignores `testTimeout` inside `projects`; the bundle build and restarts need more than 5 s.
-jest.setTimeout(30_000);
-
-let h: FixtureHarness;
-let worker: RunningWorker;
-
-beforeAll(async () => {
-  h = await startFixtureHarness();
-});
-beforeEach(async () => {
-  worker = await h.fixtureWorker();
-});
-afterEach(async () => {
-  await worker?.stop();
-});
-afterAll(async () => {
-  await h?.close();
-});
+const suite = useFixtureHarness();
 
 const KEYWORD = defineSearchAttributeKey('CustomKeywordField', SearchAttributeType.KEYWORD);
 
 describe('StartWorkflowExecution on the devserver', () => {
   it('is idempotent for a repeated requestId and rejects a new one while the run is open', async () => {
-    const workflowId = h.workflowId('idem');
+    const workflowId = suite.h.workflowId('idem');
     const request = {
-      namespace: h.namespace,
+      namespace: suite.h.namespace,
       workflowId,
       workflowType: { name: 'sleepWorkflow' },
-      taskQueue: { name: h.taskQueue('idle') },
+      taskQueue: { name: suite.h.taskQueue('idle') },
       input: { payloads: [defaultPayloadConverter.toPayload({ ms: 60_000 })] },
       requestId: randomUUID(),
       identity: 'devserver-test',
     };
-    const first = await h.client.workflowService.startWorkflowExecution(request);
-    const retried = await h.client.workflowService.startWorkflowExecution(request);
+    const first = await suite.h.client.workflowService.startWorkflowExecution(request);
+    const retried = await suite.h.client.workflowService.startWorkflowExecution(request);
     expect(first.runId).toBeTruthy();
     expect(retried.runId).toBe(first.runId);
 
     const conflict = await rejectionOf(
-      h.client.workflowService.startWorkflowExecution({ ...request, requestId: randomUUID() }),
+      suite.h.client.workflowService.startWorkflowExecution({ ...request, requestId: randomUUID() }),
     );
     expect((conflict as { code?: number }).code).toBe(6 /* ALREADY_EXISTS */);
-    await h.client.workflow.getHandle(workflowId).terminate('test done');
+    await suite.h.client.workflow.getHandle(workflowId).terminate('test done');
   });
 
   it('fails a second start of a running id with WorkflowExecutionAlreadyStartedError', async () => {
-    const workflowId = h.workflowId('dup');
-    await h.client.workflow.start(sleepWorkflow, {
-      taskQueue: worker.taskQueue,
+    const workflowId = suite.h.workflowId('dup');
+    await suite.h.client.workflow.start(sleepWorkflow, {
+      taskQueue: suite.worker.taskQueue,
       workflowId,
       args: [{ ms: 60_000 }],
     });
     const err = await rejectionOf(
-      h.client.workflow.start(sleepWorkflow, { taskQueue: worker.taskQueue, workflowId, args: [{ ms: 1 }] }),
+      suite.h.client.workflow.start(sleepWorkflow, {
+        taskQueue: suite.worker.taskQueue,
+        workflowId,
+        args: [{ ms: 1 }],
+      }),
     );
     expect(err).toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
     expect((err as WorkflowExecutionAlreadyStartedError).workflowId).toBe(workflowId);
-    await h.client.workflow.getHandle(workflowId).terminate('test done');
+    await suite.h.client.workflow.getHandle(workflowId).terminate('test done');
   });
 
   it('applies id conflict policies USE_EXISTING and TERMINATE_EXISTING', async () => {
-    const workflowId = h.workflowId('conflict');
-    const opts = { taskQueue: worker.taskQueue, workflowId, args: [{ ms: 60_000 }] } as const;
-    const original = await h.client.workflow.start(sleepWorkflow, opts);
+    const workflowId = suite.h.workflowId('conflict');
+    const opts = { taskQueue: suite.worker.taskQueue, workflowId, args: [{ ms: 60_000 }] } as const;
+    const original = await suite.h.client.workflow.start(sleepWorkflow, opts);
 
-    const reused = await h.client.workflow.start(sleepWorkflow, {
+    const reused = await suite.h.client.workflow.start(sleepWorkflow, {
       ...opts,
       workflowIdConflictPolicy: 'USE_EXISTING',
     });
     expect(reused.firstExecutionRunId).toBe(original.firstExecutionRunId);
 
-    const replacement = await h.client.workflow.start(sleepWorkflow, {
+    const replacement = await suite.h.client.workflow.start(sleepWorkflow, {
       ...opts,
       workflowIdConflictPolicy: 'TERMINATE_EXISTING',
     });
     expect(replacement.firstExecutionRunId).not.toBe(original.firstExecutionRunId);
-    const old = await h.client.workflow.getHandle(workflowId, original.firstExecutionRunId).describe();
+    const old = await suite.h.client.workflow.getHandle(workflowId, original.firstExecutionRunId).describe();
     expect(old.status.name).toBe('TERMINATED');
     expect((await replacement.describe()).status.name).toBe('RUNNING');
     await replacement.terminate('test done');
   });
 
   it('applies id reuse policies to closed runs', async () => {
-    const tq = worker.taskQueue;
-    const completedId = h.workflowId('reuse-completed');
-    const first = await h.client.workflow.start(echoWorkflow, {
+    const tq = suite.worker.taskQueue;
+    const completedId = suite.h.workflowId('reuse-completed');
+    const first = await suite.h.client.workflow.start(echoWorkflow, {
       taskQueue: tq,
       workflowId: completedId,
       args: [{ value: 'one' }],
@@ -108,7 +95,7 @@ describe('StartWorkflowExecution on the devserver', () => {
     await first.result();
 
     // ALLOW_DUPLICATE (default): a new run under the same id.
-    const second = await h.client.workflow.start(echoWorkflow, {
+    const second = await suite.h.client.workflow.start(echoWorkflow, {
       taskQueue: tq,
       workflowId: completedId,
       args: [{ value: 'two' }],
@@ -118,7 +105,7 @@ describe('StartWorkflowExecution on the devserver', () => {
 
     for (const policy of ['REJECT_DUPLICATE', 'ALLOW_DUPLICATE_FAILED_ONLY'] as const) {
       const err = await rejectionOf(
-        h.client.workflow.start(echoWorkflow, {
+        suite.h.client.workflow.start(echoWorkflow, {
           taskQueue: tq,
           workflowId: completedId,
           args: [{ value: 'three' }],
@@ -128,14 +115,14 @@ describe('StartWorkflowExecution on the devserver', () => {
       expect(err).toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
     }
 
-    const failedId = h.workflowId('reuse-failed');
-    const failed = await h.client.workflow.start(failingWorkflow, {
+    const failedId = suite.h.workflowId('reuse-failed');
+    const failed = await suite.h.client.workflow.start(failingWorkflow, {
       taskQueue: tq,
       workflowId: failedId,
       args: [{ message: 'x' }],
     });
     await expect(failed.result()).rejects.toBeInstanceOf(WorkflowFailedError);
-    const retry = await h.client.workflow.start(echoWorkflow, {
+    const retry = await suite.h.client.workflow.start(echoWorkflow, {
       taskQueue: tq,
       workflowId: failedId,
       args: [{ value: 'after failure' }],
@@ -146,8 +133,8 @@ describe('StartWorkflowExecution on the devserver', () => {
 
   it('stores memo, search attributes and headers from the start request', async () => {
     const traced = new Client({
-      connection: h.client.connection,
-      namespace: h.namespace,
+      connection: suite.h.client.connection,
+      namespace: suite.h.namespace,
       interceptors: {
         workflow: [
           {
@@ -162,8 +149,8 @@ describe('StartWorkflowExecution on the devserver', () => {
       },
     });
     const handle = await traced.workflow.start(echoWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('meta'),
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('meta'),
       args: [{ value: 'v' }],
       memo: { owner: 'alice', tags: ['a', 'b'] },
       typedSearchAttributes: [{ key: KEYWORD, value: 'kw-1' }],
@@ -174,9 +161,9 @@ describe('StartWorkflowExecution on the devserver', () => {
     expect(description.memo).toEqual({ owner: 'alice', tags: ['a', 'b'] });
     expect(description.typedSearchAttributes.get(KEYWORD)).toBe('kw-1');
     expect(description.type).toBe('echoWorkflow');
-    expect(description.taskQueue).toBe(worker.taskQueue);
+    expect(description.taskQueue).toBe(suite.worker.taskQueue);
 
-    const [started] = await h.history(handle);
+    const [started] = await suite.h.history(handle);
     const header = started!.workflowExecutionStartedEventAttributes!.header!.fields!['x-trace'];
     expect(defaultPayloadConverter.fromPayload(header!)).toBe('trace-123');
   });
@@ -186,9 +173,9 @@ describe('StartWorkflowExecution on the devserver', () => {
     ['workflowRunTimeout', { workflowRunTimeout: '500ms' }],
   ] as const)('times a run out after its %s', async (_name, timeout) => {
     const begun = Date.now();
-    const handle = await h.client.workflow.start(sleepWorkflow, {
-      taskQueue: worker.taskQueue,
-      workflowId: h.workflowId('timeout'),
+    const handle = await suite.h.client.workflow.start(sleepWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('timeout'),
       args: [{ ms: 60_000 }],
       ...timeout,
     });

@@ -4,9 +4,6 @@ import { startFixtureHarness, type FixtureHarness } from '../../support/devserve
 import { collectWorkflow } from '../../fixtures/devserver/workflows';
 import { addSignal } from '../../fixtures/devserver/shared';
 
-// jest ignores `testTimeout` inside `projects`; the bundle build and restarts need more than 5 s.
-jest.setTimeout(30_000);
-
 let h: FixtureHarness;
 
 function millis(time: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
