@@ -374,7 +374,9 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
     });
     ledger.rollUp(childWorkflowId, result.usage);
     taint = mergeTaint(taint, result.taint);
-    record({ type: 'usage', at: now(), workflowId: childWorkflowId, stepId: step.id, own: result.usage });
+    // No `usage` event from `result.usage` here: it includes the child's delegates, which report
+    // their own usage to this root run, so it would count them twice. Every persona (this child
+    // too) reports its own usage with `usageReportSignal` before it completes.
     record({ type: 'persona.finished', at: now(), workflowId: childWorkflowId, state: result.status });
     for (const decision of ['allow', 'review', 'deny'] as const) {
       for (let i = 0; i < result.decisions[decision]; i++)

@@ -3,8 +3,8 @@ import type { Capsule } from '../../../capsules/capsule-schema';
 import { BUILTIN_LIBRARY_DIR, loadLibrary } from '../../../capsules/library-loader';
 import { createCapsuleRegistry } from '../../../capsules/registry/registry-store';
 import type { CapsuleRunResult } from '../../../workflows/shared/types';
-import { statusQuery } from '../../../workflows/shared/definitions';
-import { eventTypes } from '../../support/devserver';
+import { approveSignal, statusQuery } from '../../../workflows/shared/definitions';
+import { eventTypes, waitFor } from '../../support/devserver';
 import { openAiToolCalls, type RecordedRequest } from '../../support/fake-slm';
 import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
 
@@ -22,7 +22,9 @@ beforeAll(async () => {
   h = await startRuntimeHarness('runtime_graph');
   const library = await loadLibrary([BUILTIN_LIBRARY_DIR]);
   const registry = createCapsuleRegistry({ pool: h.store.pool });
-  await registry.publishPersona(library.personas.find((p) => p.value.id === 'scribe')!.value);
+  for (const id of ['scribe', 'architect']) {
+    await registry.publishPersona(library.personas.find((p) => p.value.id === id)!.value);
+  }
   base = library.capsules.find((c) => c.value.id === 'meetings.transcript-summary')!.value;
 });
 afterAll(async () => {
@@ -110,5 +112,145 @@ describe('capsuleWorkflow task graph with child workflows', () => {
     expect(events.filter((e) => e === 'START_CHILD_WORKFLOW_EXECUTION_INITIATED')).toHaveLength(3);
     const children = await replayTree(handle);
     expect(children).toHaveLength(3);
+  });
+});
+
+describe('approvals and delegation at depth', () => {
+  beforeAll(async () => {
+    // Capsule steps play personas at trust 0.5: workspace.write scores 0.55. A review band from
+    // 0.5 puts it there (reads stay allowed at 0.9).
+    await h.store.publish(2, { reviewThreshold: 0.5 });
+    await h.holder.refreshFromStore();
+  });
+
+  it('lists a persona step’s pending approval on the capsule run; approve sent to the capsule reaches it', async () => {
+    const capsule = {
+      ...base,
+      id: 'graph.approval',
+      tools: ['workspace.write', 'finish'],
+      guardrails: {},
+      steps: [
+        {
+          id: 'note',
+          persona: 'scribe',
+          instruction: 'MARK-APPROVE: write the note.',
+          tools: ['workspace.write'],
+        },
+      ],
+    };
+    h.openai.enqueueWhen(
+      mentions('MARK-APPROVE'),
+      openAiToolCalls([
+        { id: 'call-write', name: 'workspace__write', arguments: { path: 'approved.md', content: 'ok' } },
+      ]),
+      finish('note written'),
+    );
+    const handle = await start('approval', capsule);
+    let status = await handle.query(statusQuery);
+    await waitFor(
+      'the capsule run to list the step’s pending approval',
+      async () => {
+        status = await handle.query(statusQuery);
+        return status.pendingApprovals.length === 1;
+      },
+      60_000,
+    );
+    const [pending] = status.pendingApprovals;
+    const childId = `${handle.workflowId}.note`;
+    expect(pending).toMatchObject({
+      workflowId: childId,
+      activityType: 'executeTool',
+      toolId: 'workspace.write',
+    });
+    expect(status.steps[0]).toMatchObject({ id: 'note', state: 'running' });
+
+    await handle.signal(approveSignal, { approvalId: pending!.approvalId, approved: true, by: 'alice' });
+    const result = (await handle.result()) as CapsuleRunResult;
+    expect(result.status).toBe('completed');
+    expect(result.steps.note).toMatchObject({ state: 'succeeded', output: 'note written' });
+    expect(result.decisions).toMatchObject({ review: 1, approvalsGranted: 1 });
+    expect((await handle.query(statusQuery)).pendingApprovals).toEqual([]);
+
+    const writes = (await h.gateDecisions(childId)).filter((d) => d.toolId === 'workspace.write');
+    expect(writes.map((d) => [d.decision, d.outcome])).toEqual([
+      ['review', 'review'],
+      ['review', 'approved'],
+    ]);
+    expect(writes[1]).toMatchObject({ approvalId: pending!.approvalId, approvedBy: 'alice' });
+    const childEvents = await h.devserver.history(h.client.workflow.getHandle(childId));
+    const completedTools = childEvents.filter((e) => e.activityTaskCompletedEventAttributes).length;
+    // slmComplete ×2, the approved write once (plus tool listing / memory reads, never a second write).
+    expect(completedTools).toBeGreaterThanOrEqual(3);
+    await replayTree(handle);
+  });
+
+  it('delegates to a sub-persona whose answer comes back as the tool result; depth narrows', async () => {
+    const capsule = {
+      ...base,
+      id: 'graph.delegate',
+      personas: { lead: 'architect@^1' },
+      tools: ['delegate', 'finish'],
+      guardrails: {},
+      steps: [
+        {
+          id: 'boss',
+          persona: 'lead',
+          modelTier: 'planning',
+          instruction: 'MARK-BOSS: ask a helper.',
+          tools: ['delegate'],
+        },
+      ],
+    };
+    // Depth 2: the step child may spawn once more (depth 1), its delegate may not (depth 0).
+    const limits = {
+      tokens: null,
+      usd: null,
+      depth: 2,
+      maxChildren: 5,
+      maxConcurrency: 2,
+      tools: ['delegate', 'finish'],
+    };
+    const isSub = (r: RecordedRequest) => mentions('MARK-SUB')(r) && !mentions('MARK-BOSS')(r);
+    h.openai.enqueueWhen(
+      isSub,
+      openAiToolCalls([{ id: 'call-deep', name: 'delegate', arguments: { task: 'MARK-DEEP: go deeper' } }]),
+      finish('sub answer: 42'),
+    );
+    h.openai.enqueueWhen(
+      mentions('MARK-BOSS'),
+      openAiToolCalls([
+        { id: 'call-sub', name: 'delegate', arguments: { persona: 'helper', task: 'MARK-SUB: count' } },
+      ]),
+      finish('boss got 42'),
+    );
+    const from = h.openai.chatRequests().length;
+    const handle = await h.client.workflow.start('capsuleWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: h.devserver.workflowId('delegate'),
+      args: [{ capsule, tenant: 'acme', limits }],
+    });
+    const result = (await handle.result()) as CapsuleRunResult;
+    expect(result.status).toBe('completed');
+    expect(result.steps.boss).toMatchObject({ state: 'succeeded', output: 'boss got 42' });
+
+    const bodies = h.openai
+      .chatRequests()
+      .slice(from)
+      .map((b) => JSON.stringify(b));
+    const bossSecond = bodies.filter((b) => b.includes('MARK-BOSS'))[1]!;
+    expect(bossSecond).toContain('sub answer: 42');
+    const subSecond = bodies.filter((b) => b.includes('MARK-SUB') && !b.includes('MARK-BOSS'))[1]!;
+    expect(subSecond).toContain('maximum delegation depth reached');
+    expect(bodies.some((b) => b.includes('(acting as helper) MARK-SUB: count'))).toBe(true);
+    // The sub-persona's model calls roll up into the step's (and the run's) usage.
+    expect(result.usage.inputTokens).toBe(4 * 11);
+    expect(result.steps.boss!.usage.inputTokens).toBe(4 * 11);
+
+    const childId = `${handle.workflowId}.boss`;
+    const childEvents = eventTypes(await h.devserver.history(h.client.workflow.getHandle(childId)));
+    expect(childEvents).toContain('CHILD_WORKFLOW_EXECUTION_COMPLETED');
+    const children = await replayTree(handle);
+    expect(children).toEqual([childId]);
+    await h.replay(h.client.workflow.getHandle(`${childId}.d1`));
   });
 });
