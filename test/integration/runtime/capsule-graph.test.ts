@@ -3,7 +3,7 @@ import type { Capsule } from '../../../capsules/capsule-schema';
 import { BUILTIN_LIBRARY_DIR, loadLibrary } from '../../../capsules/library-loader';
 import { createCapsuleRegistry } from '../../../capsules/registry/registry-store';
 import type { CapsuleRunResult } from '../../../workflows/shared/types';
-import { approveSignal, statusQuery } from '../../../workflows/shared/definitions';
+import { approveSignal, reviewSignal, statusQuery } from '../../../workflows/shared/definitions';
 import { eventTypes, waitFor } from '../../support/devserver';
 import { openAiToolCalls, type RecordedRequest } from '../../support/fake-slm';
 import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
@@ -252,5 +252,93 @@ describe('approvals and delegation at depth', () => {
     const children = await replayTree(handle);
     expect(children).toEqual([childId]);
     await h.replay(h.client.workflow.getHandle(`${childId}.d1`));
+  });
+});
+
+describe('review checkpoints', () => {
+  /** A draft step behind a review checkpoint and a publish step that depends on it. */
+  function reviewed(marker: string, review: Record<string, unknown>) {
+    return {
+      ...base,
+      id: `graph.review-${marker.toLowerCase()}`,
+      tools: ['finish'],
+      guardrails: {},
+      steps: [
+        {
+          id: 'draft',
+          persona: 'scribe',
+          instruction: `MARK-${marker}-DRAFT: draft it.`,
+          tools: [],
+          review,
+        },
+        {
+          id: 'publish',
+          persona: 'scribe',
+          instruction: `MARK-${marker}-PUBLISH: publish <{{ steps.draft.output }}>.`,
+          tools: [],
+          dependsOn: ['draft'],
+        },
+      ],
+    };
+  }
+
+  async function awaitingReview(handle: WorkflowHandle) {
+    await waitFor(
+      'the draft step to wait for review',
+      async () => (await handle.query(statusQuery)).steps[0]?.state === 'awaiting_review',
+      60_000,
+    );
+  }
+
+  it('waits for a review from an allowed reviewer, then the dependent step runs', async () => {
+    h.openai.enqueueWhen(mentions('MARK-OK-DRAFT'), finish('the draft'));
+    h.openai.enqueueWhen(mentions('MARK-OK-PUBLISH'), finish('published'));
+    const handle = await start(
+      'review-ok',
+      reviewed('OK', { prompt: 'Is the draft right?', timeout: '10m', reviewers: ['editor'] }),
+    );
+    await awaitingReview(handle);
+    // Not a reviewer: ignored, the step keeps waiting.
+    await handle.signal(reviewSignal, { stepId: 'draft', verdict: 'reject', by: 'mallory' });
+    await handle.signal(reviewSignal, { stepId: 'draft', verdict: 'approve', by: 'editor' });
+    const result = (await handle.result()) as CapsuleRunResult;
+    expect(result.status).toBe('completed');
+    expect(result.steps.draft).toMatchObject({ state: 'succeeded', output: 'the draft' });
+    expect(result.steps.publish).toMatchObject({ state: 'succeeded', output: 'published' });
+    const bodies = h.openai.chatRequests().map((b) => JSON.stringify(b));
+    expect(bodies.some((b) => b.includes('MARK-OK-PUBLISH: publish <the draft>'))).toBe(true);
+    await replayTree(handle);
+  });
+
+  it('a rejected review fails the step and skips its dependents', async () => {
+    h.openai.enqueueWhen(mentions('MARK-NO-DRAFT'), finish('a bad draft'));
+    const handle = await start(
+      'review-reject',
+      reviewed('NO', { prompt: 'Is the draft right?', timeout: '10m' }),
+    );
+    await awaitingReview(handle);
+    await handle.signal(reviewSignal, {
+      stepId: 'draft',
+      verdict: 'reject',
+      by: 'bob',
+      comment: 'off topic',
+    });
+    const result = (await handle.result()) as CapsuleRunResult;
+    expect(result.status).toBe('failed');
+    expect(result.steps.draft).toMatchObject({ state: 'failed', error: { type: 'ReviewRejected' } });
+    expect(result.steps.draft!.error!.message).toContain('off topic');
+    expect(result.steps.publish).toMatchObject({ state: 'skipped' });
+    expect(h.openai.chatRequests().some((b) => JSON.stringify(b).includes('MARK-NO-PUBLISH'))).toBe(false);
+    await replayTree(handle);
+  });
+
+  it('no review before the timeout fails the step with ReviewTimedOut', async () => {
+    h.openai.enqueueWhen(mentions('MARK-LATE-DRAFT'), finish('an unreviewed draft'));
+    const handle = await start('review-timeout', reviewed('LATE', { prompt: 'Check it', timeout: '2s' }));
+    const result = (await handle.result()) as CapsuleRunResult;
+    expect(result.status).toBe('failed');
+    expect(result.steps.draft).toMatchObject({ state: 'failed', error: { type: 'ReviewTimedOut' } });
+    expect(result.steps.publish).toMatchObject({ state: 'skipped' });
+    await replayTree(handle);
   });
 });
