@@ -77,10 +77,22 @@ describe('capsuleWorkflow task graph with child workflows', () => {
     };
     h.openai.enqueueWhen(mentions('MARK-LEFT'), finish('risk: churn'));
     h.openai.enqueueWhen(mentions('MARK-RIGHT'), finish('win: growth'));
-    h.openai.enqueueWhen(mentions('MARK-MERGE'), finish('merged report'));
+    // The merge step's answer is slow, so the run can be observed mid-flight.
+    h.openai.enqueueWhen(mentions('MARK-MERGE'), { ...finish('merged report'), delayMs: 1500 });
     const from = h.openai.chatRequests().length;
 
     const handle = await start('fan-in', capsule);
+    await waitFor(
+      'both parallel steps to succeed while the merge step runs',
+      async () => {
+        const { phase, steps } = await handle.query(statusQuery);
+        return (
+          phase === 'running' &&
+          steps.map((s) => `${s.id}:${s.state}`).join() === 'left:succeeded,right:succeeded,merge:running'
+        );
+      },
+      60_000,
+    );
     const result = (await handle.result()) as CapsuleRunResult;
     expect(result.status).toBe('completed');
     expect(Object.keys(result.steps).sort()).toEqual(['left', 'merge', 'right']);
