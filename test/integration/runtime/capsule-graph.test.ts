@@ -354,3 +354,64 @@ describe('review checkpoints', () => {
     await replayTree(handle);
   });
 });
+
+describe('composite steps', () => {
+  it('runs a nested capsule as a child capsuleWorkflow; its step outputs feed the parent', async () => {
+    const registry = createCapsuleRegistry({ pool: h.store.pool });
+    const nested = {
+      ...base,
+      id: 'graph.echo',
+      version: '1.0.0',
+      type: 'utility' as const,
+      params: { topic: { type: 'string' as const, default: 'nothing' } },
+      tools: ['finish'],
+      guardrails: {},
+      steps: [
+        { id: 'echo', persona: 'scribe', instruction: 'MARK-NESTED: echo {{ params.topic }}.', tools: [] },
+      ],
+    };
+    await registry.publishCapsule(nested);
+    const composite = {
+      ...base,
+      id: 'graph.composite',
+      type: 'composite',
+      params: { subject: { type: 'string', default: 'tides' } },
+      tools: ['finish'],
+      guardrails: {},
+      steps: [
+        { id: 'inner', capsule: 'graph.echo@^1', params: { topic: '{{ params.subject }}' } },
+        {
+          id: 'outer',
+          persona: 'scribe',
+          instruction: 'MARK-OUTER: wrap <{{ steps.inner.output.echo.output }}>.',
+          tools: [],
+          dependsOn: ['inner'],
+        },
+      ],
+    };
+    h.openai.enqueueWhen(mentions('MARK-NESTED'), finish('echoed'));
+    h.openai.enqueueWhen(mentions('MARK-OUTER'), finish('wrapped'));
+    const from = h.openai.chatRequests().length;
+    const handle = await start('composite', composite, { subject: 'moons' });
+    const result = (await handle.result()) as CapsuleRunResult;
+    expect(result.status).toBe('completed');
+    expect(result.steps.inner).toMatchObject({ state: 'succeeded' });
+    expect(result.steps.outer).toMatchObject({ state: 'succeeded', output: 'wrapped' });
+    const bodies = h.openai
+      .chatRequests()
+      .slice(from)
+      .map((b) => JSON.stringify(b));
+    // The nested capsule got the parent's rendered parameter.
+    expect(
+      bodies.filter((b) => b.includes('MARK-NESTED')).map((b) => /MARK-NESTED[^"]*/.exec(b)![0]),
+    ).toEqual(['MARK-NESTED: echo moons.']);
+    expect(bodies.some((b) => b.includes('MARK-OUTER: wrap <echoed>.'))).toBe(true);
+    // Usage of the nested run's persona is in the run's total once.
+    expect(result.usage.inputTokens).toBe(2 * 11);
+
+    const innerId = `${handle.workflowId}.inner`;
+    const children = await replayTree(handle);
+    expect(children).toEqual(expect.arrayContaining([innerId, `${handle.workflowId}.outer`]));
+    await replayTree(h.client.workflow.getHandle(innerId));
+  });
+});
