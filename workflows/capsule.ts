@@ -416,7 +416,7 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
           params: renderParams(step.params, templateContext()),
           tenant,
           trigger: { kind: trigger },
-          parent: { workflowId, runId: info.runId, stepId: step.id, depth },
+          parent: { workflowId, runId: info.runId, stepId: step.id, depth, rootWorkflowId },
           limits: childLimits,
           taint,
         },
@@ -487,9 +487,9 @@ function capsuleRef(capsule: CapsuleWorkflowInput['capsule']): { id: string; ver
   return { id, version };
 }
 
-/** A nested run's root: its parent's root is not in the input, so the parent stands in for it. */
+/** A nested run's root (the parent stands in for it when an older parent did not say). */
 function rootOf(input: CapsuleWorkflowInput): string {
-  return input.parent?.workflowId ?? workflowInfo().workflowId;
+  return input.parent?.rootWorkflowId ?? input.parent?.workflowId ?? workflowInfo().workflowId;
 }
 
 /** Defaults of the plan's declared parameters. */

@@ -415,3 +415,75 @@ describe('composite steps', () => {
     await replayTree(h.client.workflow.getHandle(innerId));
   });
 });
+
+describe('approvals two capsule levels down', () => {
+  it('a persona in a doubly nested capsule reports its approval to the root run, which routes approve', async () => {
+    // Runs after the constitution with the 0.5 review band was published above.
+    const registry = createCapsuleRegistry({ pool: h.store.pool });
+    await registry.publishCapsule({
+      ...base,
+      id: 'graph.leaf',
+      version: '1.0.0',
+      type: 'utility',
+      params: {},
+      tools: ['workspace.write', 'finish'],
+      guardrails: {},
+      steps: [
+        {
+          id: 'w',
+          persona: 'scribe',
+          instruction: 'MARK-LEAF: write it.',
+          tools: ['workspace.write'],
+        },
+      ],
+    });
+    await registry.publishCapsule({
+      ...base,
+      id: 'graph.middle',
+      version: '1.0.0',
+      type: 'composite',
+      params: {},
+      tools: ['workspace.write', 'finish'],
+      guardrails: {},
+      steps: [{ id: 'leaf', capsule: 'graph.leaf@^1' }],
+    });
+    h.openai.enqueueWhen(
+      mentions('MARK-LEAF'),
+      openAiToolCalls([
+        { id: 'call-write', name: 'workspace__write', arguments: { path: 'deep.md', content: 'deep' } },
+      ]),
+      finish('deep write done'),
+    );
+    const handle = await start('deep-approval', {
+      ...base,
+      id: 'graph.top',
+      type: 'composite',
+      params: {},
+      tools: ['workspace.write', 'finish'],
+      guardrails: {},
+      steps: [{ id: 'mid', capsule: 'graph.middle@^1' }],
+    });
+    let status = await handle.query(statusQuery);
+    await waitFor(
+      'the root run to list the deep approval',
+      async () => {
+        status = await handle.query(statusQuery);
+        return status.pendingApprovals.length === 1;
+      },
+      60_000,
+    );
+    const leafPersona = `${handle.workflowId}.mid.leaf.w`;
+    expect(status.pendingApprovals[0]).toMatchObject({ workflowId: leafPersona, toolId: 'workspace.write' });
+    await handle.signal(approveSignal, {
+      approvalId: status.pendingApprovals[0]!.approvalId,
+      approved: true,
+      by: 'alice',
+    });
+    const result = (await handle.result()) as CapsuleRunResult;
+    expect(result.status).toBe('completed');
+    expect(result.decisions).toMatchObject({ approvalsGranted: 1 });
+    const writes = (await h.gateDecisions(leafPersona)).filter((d) => d.toolId === 'workspace.write');
+    expect(writes.map((d) => d.outcome)).toEqual(['review', 'approved']);
+    await replayTree(handle);
+  });
+});
