@@ -18,7 +18,7 @@ import { describeFailure } from './failures';
 import { buildGateContext } from './gate-context';
 import { setGateContextProvider } from './gate-context-interceptor';
 import { GraphScheduler } from './graph-scheduler';
-import { renderInstruction } from './instruction-template';
+import { renderInstruction, type InstructionContext } from './instruction-template';
 import { personaWorkflow } from './persona';
 import { ReviewInbox, reviewOutcome, type ReviewCheckpoint } from './review-checkpoint';
 import { buildRunResult } from './run-result';
@@ -170,7 +170,11 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
     }
   }
   const runPlan = plan;
-  const params: Record<string, unknown> = loaded?.params ?? input.params ?? {};
+  // A nested run gets its plan inline (no load activity): its parameter defaults apply here.
+  const params: Record<string, unknown> = loaded?.params ?? {
+    ...paramDefaults(runPlan),
+    ...input.params,
+  };
   for (const step of runPlan.steps) if (step.review) checkpoints.set(step.id, step.review);
   limits ??= rootLimits(
     {
@@ -311,6 +315,15 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
     }
   };
 
+  /** What step instructions and nested capsules' parameter bindings may reference. */
+  const templateContext = (): InstructionContext => ({
+    params,
+    steps: scheduler.stepOutputs(),
+    capsule: { id: runPlan.capsule.id, version: runPlan.capsule.version, title: runPlan.capsule.title },
+    run: { workflowId, tenant },
+    ...(input.trigger ? { trigger: input.trigger as unknown as Record<string, unknown> } : {}),
+  });
+
   type StepOutput = { value: JsonValue; failed?: undefined } | { failed: { type: string; reason: string } };
 
   const runPersonaStep = async (
@@ -324,13 +337,7 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
         failed: { type: WORKFLOW_ERROR_TYPES.InvalidPlan, reason: `unknown persona alias "${step.persona}"` },
       };
     }
-    const instruction = renderInstruction(step.instruction, {
-      params,
-      steps: scheduler.stepOutputs(),
-      capsule: { id: runPlan.capsule.id, version: runPlan.capsule.version, title: runPlan.capsule.title },
-      run: { workflowId, tenant },
-      ...(input.trigger ? { trigger: input.trigger as unknown as Record<string, unknown> } : {}),
-    });
+    const instruction = renderInstruction(step.instruction, templateContext());
     record({
       type: 'persona.started',
       at: now(),
@@ -374,7 +381,9 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
     });
     ledger.rollUp(childWorkflowId, result.usage);
     taint = mergeTaint(taint, result.taint);
-    record({ type: 'usage', at: now(), workflowId: childWorkflowId, stepId: step.id, own: result.usage });
+    // No `usage` event from `result.usage` here: it includes the child's delegates, which report
+    // their own usage to this root run, so it would count them twice. Every persona (this child
+    // too) reports its own usage with `usageReportSignal` before it completes.
     record({ type: 'persona.finished', at: now(), workflowId: childWorkflowId, state: result.status });
     for (const decision of ['allow', 'review', 'deny'] as const) {
       for (let i = 0; i < result.decisions[decision]; i++)
@@ -404,10 +413,10 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
         {
           capsule: step.ref,
           plan: step.plan as unknown as { [key: string]: JsonValue },
-          params: step.params,
+          params: renderParams(step.params, templateContext()),
           tenant,
           trigger: { kind: trigger },
-          parent: { workflowId, runId: info.runId, stepId: step.id, depth },
+          parent: { workflowId, runId: info.runId, stepId: step.id, depth, rootWorkflowId },
           limits: childLimits,
           taint,
         },
@@ -478,7 +487,33 @@ function capsuleRef(capsule: CapsuleWorkflowInput['capsule']): { id: string; ver
   return { id, version };
 }
 
-/** A nested run's root: its parent's root is not in the input, so the parent stands in for it. */
+/** A nested run's root (the parent stands in for it when an older parent did not say). */
 function rootOf(input: CapsuleWorkflowInput): string {
-  return input.parent?.workflowId ?? workflowInfo().workflowId;
+  return input.parent?.rootWorkflowId ?? input.parent?.workflowId ?? workflowInfo().workflowId;
+}
+
+/** Defaults of the plan's declared parameters. */
+function paramDefaults(plan: CapsulePlan): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(plan.params ?? {})) {
+    if (spec.default !== undefined) defaults[name] = spec.default;
+  }
+  return defaults;
+}
+
+/** A composite step's parameter bindings, their `{{ }}` templates rendered over the parent's context. */
+function renderParams(
+  bindings: CapsulePlanStep['params'],
+  context: InstructionContext,
+): Record<string, JsonValue> {
+  const rendered: Record<string, JsonValue> = {};
+  for (const [name, value] of Object.entries(bindings)) {
+    rendered[name] =
+      typeof value === 'string'
+        ? renderInstruction(value, context)
+        : Array.isArray(value)
+          ? value.map((item) => renderInstruction(item, context))
+          : value;
+  }
+  return rendered;
 }

@@ -66,6 +66,7 @@ const capsuleWorkflowInputSchema = z.strictObject({
       runId: z.string().min(1).optional(),
       stepId: z.string().min(1),
       depth: z.number().int().min(0),
+      rootWorkflowId: z.string().min(1).optional(),
     })
     .optional(),
   limits: limitsSchema.optional(),

@@ -74,6 +74,8 @@ export interface ParentLink {
   stepId: string;
   /** Depth of the parent (root run: 0). */
   depth: number;
+  /** The root run (where approvals and usage reports go); the parent when left out. */
+  rootWorkflowId?: string;
 }
 
 /** `capsuleWorkflow` input. */

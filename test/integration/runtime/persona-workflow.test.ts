@@ -300,4 +300,34 @@ describe('personaWorkflow end to end (devserver, real worker, gate, fake OpenAI)
     expect(eventTypes(await h.devserver.history(handle))).not.toContain('ACTIVITY_TASK_SCHEDULED');
     await h.replay(handle);
   });
+  it('continues as new after 25 turns, carrying the conversation, ledger and turn count', async () => {
+    const from = h.openai.chatRequests().length;
+    const turns = 26;
+    h.openai.enqueue(
+      ...Array.from({ length: turns }, (_, i) =>
+        openAiToolCalls([{ id: `call-list-${i}`, name: 'workspace__list', arguments: {} }]),
+      ),
+      openAiToolCalls([{ id: 'call-finish', name: 'finish', arguments: { result: 'listed enough' } }]),
+    );
+    const handle = await start('continue-as-new', {
+      persona: { ...personaInput('x').persona, maxTurns: 40 },
+    });
+    const result = (await handle.result()) as PersonaResult;
+    expect(result).toMatchObject({ status: 'final', output: 'listed enough', turns: turns + 1 });
+    // The ledger survived the new run: every model call is counted once.
+    expect(result.usage.inputTokens).toBe((turns + 1) * 11);
+
+    const firstRun = h.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    const firstEvents = eventTypes(await h.devserver.history(firstRun));
+    expect(firstEvents.at(-1)).toBe('WORKFLOW_EXECUTION_CONTINUED_AS_NEW');
+    const latest = h.client.workflow.getHandle(handle.workflowId);
+    expect((await latest.describe()).runId).not.toBe(handle.firstExecutionRunId);
+    // The new run's first model call still sees the conversation of the first run.
+    const requests = requestsSince(from);
+    expect(requests).toHaveLength(turns + 1);
+    const afterContinue = requests[25]!;
+    expect(afterContinue.messages.some((m) => m.tool_call_id === 'call-list-0')).toBe(true);
+    await h.replay(firstRun);
+    await h.replay(latest);
+  });
 });

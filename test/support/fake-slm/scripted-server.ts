@@ -27,6 +27,11 @@ export interface ScriptedServer {
   readonly requests: RecordedRequest[];
   /** Queues replies; each request takes the next one. */
   enqueue(...replies: ScriptedReply[]): void;
+  /**
+   * Queues replies for requests that `match` (checked before the plain queue, in the order
+   * added), so concurrent callers can be scripted independently of arrival order.
+   */
+  enqueueWhen(match: (request: RecordedRequest) => boolean, ...replies: ScriptedReply[]): void;
   /** Replies not yet taken. */
   pending(): number;
   close(): Promise<void>;
@@ -40,6 +45,11 @@ export interface ScriptedServer {
 export async function startScriptedServer(route: Route): Promise<ScriptedServer> {
   const queue: ScriptedReply[] = [];
   const requests: RecordedRequest[] = [];
+  const matched: Array<{ match: (request: RecordedRequest) => boolean; replies: ScriptedReply[] }> = [];
+  const take = (request: RecordedRequest): ScriptedReply | undefined => {
+    const rule = matched.find((m) => m.replies.length > 0 && m.match(request));
+    return rule ? rule.replies.shift() : queue.shift();
+  };
   const timers = new Set<NodeJS.Timeout>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -59,7 +69,7 @@ export async function startScriptedServer(route: Route): Promise<ScriptedServer>
         body,
       };
       requests.push(recorded);
-      const reply = route(recorded, () => queue.shift());
+      const reply = route(recorded, () => take(recorded));
       const send = () => {
         const payload = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
         res.writeHead(reply.status ?? 200, {
@@ -85,7 +95,8 @@ export async function startScriptedServer(route: Route): Promise<ScriptedServer>
     url: `http://127.0.0.1:${port}`,
     requests,
     enqueue: (...replies) => queue.push(...replies),
-    pending: () => queue.length,
+    enqueueWhen: (match, ...replies) => matched.push({ match, replies }),
+    pending: () => queue.length + matched.reduce((n, m) => n + m.replies.length, 0),
     close: () =>
       new Promise<void>((resolve, reject) => {
         for (const timer of timers) clearTimeout(timer);
