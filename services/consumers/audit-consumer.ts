@@ -1,11 +1,12 @@
-import type { Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { TOPICS, type EventEnvelope } from '../events';
-import type { Logger } from '../logger';
 import { EventRejectedError } from './errors';
-import { createEventConsumer, type EventConsumer, type EventHandler } from './event-consumer';
+import {
+  createEventConsumer,
+  type EventConsumer,
+  type EventHandler,
+  type StoreConsumerOptions,
+} from './event-consumer';
 
 /** Consumer group of the audit store; one group for all its instances. */
 export const AUDIT_CONSUMER_GROUP = 'somagent.audit-store';
@@ -51,16 +52,8 @@ function decisionOf(envelope: EventEnvelope): string | null {
   return envelope.type === 'gate.decision' ? gateDecisionData.parse(envelope.data).decision : null;
 }
 
-export type AuditConsumerOptions = {
-  kafka: Kafka;
-  pool: Pool;
-  logger: Logger;
-  /** @default AUDIT_CONSUMER_GROUP */
-  groupId?: string;
-  sessionTimeout?: number;
-  maxWaitTimeInMs?: number;
-  registry?: Registry;
-};
+/** `groupId` defaults to AUDIT_CONSUMER_GROUP. */
+export type AuditConsumerOptions = StoreConsumerOptions;
 
 /** The audit store's consumer of `somagent.audit.v1`. */
 export function createAuditConsumer({

@@ -49,6 +49,13 @@ export interface CreateEventConsumerOptions {
   registry?: Registry;
 }
 
+/**
+ * Options of a consumer that stores one topic's events (audit, training): the store picks the
+ * topic and handler, the caller the connections, group and tuning.
+ */
+export type StoreConsumerOptions = Pick<CreateEventConsumerOptions, 'kafka' | 'pool' | 'logger'> &
+  Partial<Pick<CreateEventConsumerOptions, 'groupId' | 'sessionTimeout' | 'maxWaitTimeInMs' | 'registry'>>;
+
 /** Counters of what a consumer did since it started. */
 export interface EventConsumerStats {
   handled: number;

@@ -1,9 +1,10 @@
-import type { Kafka } from 'kafkajs';
-import type { Pool } from 'pg';
-import type { Registry } from 'prom-client';
 import { TOPICS } from '../events';
-import type { Logger } from '../logger';
-import { createEventConsumer, type EventConsumer, type EventHandler } from './event-consumer';
+import {
+  createEventConsumer,
+  type EventConsumer,
+  type EventHandler,
+  type StoreConsumerOptions,
+} from './event-consumer';
 
 /** Consumer group of the training store. */
 export const TRAINING_CONSUMER_GROUP = 'somagent.training-store';
@@ -32,16 +33,8 @@ export const trainingHandler: EventHandler = {
   },
 };
 
-export type TrainingConsumerOptions = {
-  kafka: Kafka;
-  pool: Pool;
-  logger: Logger;
-  /** @default TRAINING_CONSUMER_GROUP */
-  groupId?: string;
-  sessionTimeout?: number;
-  maxWaitTimeInMs?: number;
-  registry?: Registry;
-};
+/** `groupId` defaults to TRAINING_CONSUMER_GROUP. */
+export type TrainingConsumerOptions = StoreConsumerOptions;
 
 /** The training store's consumer of `somagent.training.v1`. */
 export function createTrainingConsumer({
