@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from '../config';
+import { onShutdownSignal } from '../shutdown-signal';
 import { createKafka, ensureTopics, kafkaOptionsFromConfig, retryUntil, startMetricsServer } from '../kafka';
 import { createLogger } from '../logger';
 import { createPool, migrate } from '../postgres';
@@ -21,15 +22,7 @@ async function main(): Promise<void> {
   collectDefaultMetrics({ register: registry });
   const options = { kafka, pool, logger, registry, sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS };
   const consumers = [createAuditConsumer(options), createTrainingConsumer(options)];
-  const shutdown = new AbortController();
-  const stopping = new Promise<void>((resolve) => {
-    const stop = () => {
-      shutdown.abort();
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  const { signal: shutdownSignal, stopping } = onShutdownSignal();
   try {
     const metrics = await startMetricsServer(registry, { port: config.METRICS_PORT });
     logger.info({ metricsPort: metrics.port }, 'serving metrics');
@@ -46,7 +39,7 @@ async function main(): Promise<void> {
               throw err;
             }
           },
-          { logger, what: 'start a Kafka consumer', signal: shutdown.signal },
+          { logger, what: 'start a Kafka consumer', signal: shutdownSignal },
         ),
       ),
     );

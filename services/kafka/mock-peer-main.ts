@@ -1,3 +1,4 @@
+import { onShutdownSignal } from '../shutdown-signal';
 import { startKafkaMockPeer } from './mock-peer';
 
 /**
@@ -7,10 +8,7 @@ import { startKafkaMockPeer } from './mock-peer';
 async function main(): Promise<void> {
   const peer = await startKafkaMockPeer();
   process.stdout.write(`KAFKA_BROKERS=${peer.brokers.join(',')}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await onShutdownSignal().stopping;
   await peer.stop();
 }
 

@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { onShutdownSignal } from '../shutdown-signal';
 import { startWorkerRuntime } from '../../workers/worker-runtime';
 import { loadConfig, redactUrl } from '../config';
 import { startConstitutionService } from '../constitution';
@@ -108,10 +109,7 @@ async function main(): Promise<void> {
 
     if (once) return;
     out('Serving: start capsules from the Temporal Web UI or `npx somagent capsule list`. Ctrl-C stops.');
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    await onShutdownSignal().stopping;
   } finally {
     await stopAll();
   }

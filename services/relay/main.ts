@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from '../config';
+import { onShutdownSignal } from '../shutdown-signal';
 import {
   createKafka,
   createProducer,
@@ -25,21 +26,13 @@ async function main(): Promise<void> {
   const producer = createProducer(kafka, { idempotent: config.KAFKA_IDEMPOTENT });
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const shutdown = new AbortController();
-  const stopping = new Promise<void>((resolve) => {
-    const stop = () => {
-      shutdown.abort();
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  const { signal: shutdownSignal, stopping } = onShutdownSignal();
   try {
     // Kafka may be down when we start: wait for it (the outbox keeps everything meanwhile).
     await retryUntil(() => producer.connect(), {
       logger,
       what: 'connect the relay producer to Kafka',
-      signal: shutdown.signal,
+      signal: shutdownSignal,
     });
     await ensureTopics(kafka, logger);
     const relay = createRelay({
