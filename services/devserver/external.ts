@@ -64,6 +64,35 @@ function resolveTarget(
 }
 
 /**
+ * The run a signal/cancel-external command targets (undefined when its namespace or run does not
+ * exist), with the namespace and execution as the command's failure events report them.
+ */
+function findExternalTarget(
+  ctx: EngineContext,
+  source: Run,
+  ref: {
+    namespace?: string | null;
+    workflowId?: string | null;
+    runId?: string | null;
+    childWorkflowOnly?: boolean | null;
+  },
+) {
+  const namespace = ref.namespace || source.state.namespace;
+  const execution = { workflowId: ref.workflowId ?? '', runId: ref.runId ?? '' };
+  const target = ctx.namespaces.has(namespace)
+    ? resolveTarget(
+        ctx,
+        source,
+        namespace,
+        execution.workflowId,
+        execution.runId,
+        ref.childWorkflowOnly === true,
+      )
+    : undefined;
+  return { namespace, execution, target };
+}
+
+/**
  * Delivers a `SignalExternalWorkflowExecutionInitiated` (in the source's transaction, after its
  * command events): `WorkflowExecutionSignaled` in the target, then `ExternalWorkflowExecutionSignaled`
  * or `SignalExternalWorkflowExecutionFailed` in the source.
@@ -74,18 +103,12 @@ export function signalExternal(
   attrs: SignalExternalAttributes,
   initiatedEventId: number,
 ): void {
-  const namespace = attrs.namespace || source.state.namespace;
-  const execution = { workflowId: attrs.execution?.workflowId ?? '', runId: attrs.execution?.runId ?? '' };
-  const target = ctx.namespaces.has(namespace)
-    ? resolveTarget(
-        ctx,
-        source,
-        namespace,
-        execution.workflowId,
-        execution.runId,
-        attrs.childWorkflowOnly === true,
-      )
-    : undefined;
+  const { namespace, execution, target } = findExternalTarget(ctx, source, {
+    namespace: attrs.namespace,
+    workflowId: attrs.execution?.workflowId,
+    runId: attrs.execution?.runId,
+    childWorkflowOnly: attrs.childWorkflowOnly,
+  });
   if (target) {
     addExternalEvents(ctx, target, [
       {
@@ -139,18 +162,7 @@ export function cancelExternal(
   attrs: CancelExternalAttributes,
   initiatedEventId: number,
 ): void {
-  const namespace = attrs.namespace || source.state.namespace;
-  const execution = { workflowId: attrs.workflowId ?? '', runId: attrs.runId ?? '' };
-  const target = ctx.namespaces.has(namespace)
-    ? resolveTarget(
-        ctx,
-        source,
-        namespace,
-        execution.workflowId,
-        execution.runId,
-        attrs.childWorkflowOnly === true,
-      )
-    : undefined;
+  const { namespace, execution, target } = findExternalTarget(ctx, source, attrs);
   if (target) {
     requestCancelRun(
       ctx,
