@@ -1,3 +1,4 @@
+import type { Invocation } from '../../../activities/shared/invocation';
 import { randomBytes } from 'node:crypto';
 import { createRedis } from '../../../services/redis';
 
@@ -12,4 +13,15 @@ export function testRedis() {
 /** A unique id for one test (tenants, workflow ids, providers). */
 export function uniqueId(label: string): string {
   return `${label}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/** A first-attempt activity invocation of a fresh (unique) workflow run. */
+export function freshInvocation(activityId = '1'): Invocation {
+  return {
+    workflowId: uniqueId('wf'),
+    runId: uniqueId('run'),
+    activityId,
+    attempt: 1,
+    signal: new AbortController().signal,
+  };
 }

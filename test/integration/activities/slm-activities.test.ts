@@ -19,7 +19,7 @@ import {
   type FakeAnthropic,
   type FakeOpenAi,
 } from '../../support/fake-slm';
-import { testRedis, uniqueId } from './helpers';
+import { testRedis, uniqueId, freshInvocation } from './helpers';
 
 const logger = createLogger({ level: 'silent' });
 
@@ -79,13 +79,7 @@ describe('slmComplete (fake providers, real Redis budgets and limiter)', () => {
     });
   });
   beforeEach(() => {
-    inv = {
-      workflowId: uniqueId('wf'),
-      runId: uniqueId('run'),
-      activityId: '1',
-      attempt: 1,
-      signal: new AbortController().signal,
-    };
+    inv = freshInvocation('1');
   });
   afterAll(async () => {
     await Promise.all([openai.close(), anthropic.close(), redis.quit()]);

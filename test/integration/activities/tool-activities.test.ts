@@ -15,7 +15,7 @@ import { createToolRegistry, defineTool } from '../../../activities/tools/regist
 import { createToolActivities } from '../../../activities/tools/tool-activities';
 import { createWorkspaces } from '../../../activities/tools/workspace';
 import { testPool } from '../../support/pg';
-import { uniqueId } from './helpers';
+import { uniqueId, freshInvocation } from './helpers';
 import { z } from 'zod';
 
 const SECRET = 'sk-live-deployment-secret-0123456789';
@@ -102,13 +102,7 @@ describe('tool activities (real Postgres, real filesystem, local HTTP server)', 
     });
   });
   beforeEach(() => {
-    inv = {
-      workflowId: uniqueId('wf'),
-      runId: uniqueId('run'),
-      activityId: '3',
-      attempt: 1,
-      signal: new AbortController().signal,
-    };
+    inv = freshInvocation('3');
   });
   afterAll(async () => {
     server.closeAllConnections();
