@@ -4,7 +4,8 @@ import { createEngine, DEFAULT_ENGINE_OPTIONS, stopEngine } from './engine';
 import { buildService, listen } from './grpc-server';
 import { createMemoryStore } from './memory-store';
 import { createPostgresStore } from './postgres-store';
-import { HEALTH_SERVICE, WORKFLOW_SERVICE } from './proto';
+import { createOperatorServiceHandlers } from './operator-service';
+import { HEALTH_SERVICE, OPERATOR_SERVICE, WORKFLOW_SERVICE } from './proto';
 import { createHealthHandlers, createWorkflowServiceHandlers } from './service';
 import type { DevServerStore } from './store';
 
@@ -63,6 +64,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     const { server, port } = await listen(
       [
         buildService(WORKFLOW_SERVICE, createWorkflowServiceHandlers(ctx), logger),
+        buildService(OPERATOR_SERVICE, createOperatorServiceHandlers(ctx), logger),
         buildService(HEALTH_SERVICE, createHealthHandlers(), logger),
       ],
       host,

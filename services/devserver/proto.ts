@@ -13,6 +13,7 @@ const TO_OBJECT = { longs: Number, enums: String, bytes: Buffer, defaults: false
 /** Package prefixes of the services the devserver answers. */
 export const WORKFLOW_SERVICE = 'temporal.api.workflowservice.v1.WorkflowService';
 export const HEALTH_SERVICE = 'grpc.health.v1.Health';
+export const OPERATOR_SERVICE = 'temporal.api.operatorservice.v1.OperatorService';
 
 /** The part of a protobufjs reflection type the engine uses. */
 export interface ProtoType {

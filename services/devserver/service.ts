@@ -16,13 +16,16 @@ import {
   type EngineContext,
   type WorkflowQueueTask,
 } from './context';
+import { createClusterHandlers } from './cluster-api';
 import { DevServerError, InvalidArgumentError, NotFoundError } from './errors';
 import { describeRun, getHistory, type CallContext } from './history-api';
 import { describeNamespace, NamespaceAlreadyExistsError, NamespaceRegistry } from './namespaces';
 import type { Msg } from './proto';
 import { answerLegacyQuery, dropQuery, queryResponse, submitQuery } from './queries';
+import { SERVER_VERSION } from './server-version';
 import { RUNNING, runKey, workflowKey } from './state';
 import type { TaskQueues } from './task-queues';
+import { recordPoll } from './task-queue-pollers';
 import { decodeTaskToken } from './task-token';
 import { protoTimeToMs, type ProtoTime } from './time';
 import {
@@ -32,6 +35,7 @@ import {
   startQueryTask,
   startWorkflowTask,
 } from './workflow-tasks';
+import { createVisibilityHandlers } from './visibility-api';
 import {
   findRun,
   releaseStickyQueue,
@@ -45,8 +49,7 @@ import {
 /** A unary RPC implementation over plain-object messages. */
 export type Handler = (req: Msg, call: CallContext) => Promise<Msg> | Msg;
 
-/** Version string reported by GetSystemInfo. */
-export const SERVER_VERSION = '1.24.0-somagent-devserver';
+export { SERVER_VERSION } from './server-version';
 
 /**
  * Runs a state change as one transaction: the synchronous mutation, then the commit — even when
@@ -141,6 +144,9 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
       });
 
   return {
+    ...createVisibilityHandlers(ctx),
+    ...createClusterHandlers(ctx),
+
     GetSystemInfo: () => ({
       serverVersion: SERVER_VERSION,
       capabilities: {
@@ -153,7 +159,7 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
         supportsSchedules: false,
         eagerWorkflowStart: false,
         buildIdBasedVersioning: false,
-        countGroupByExecutionStatus: false,
+        countGroupByExecutionStatus: true,
         nexus: false,
       },
     }),
@@ -165,8 +171,6 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
       if (!record) throw new NotFoundError(`namespace with id ${id} not found`);
       return describeNamespace(record);
     },
-
-    ListNamespaces: () => ({ namespaces: ctx.namespaces.list().map(describeNamespace) }),
 
     RegisterNamespace: (req) =>
       transact(ctx, () => {
@@ -256,6 +260,7 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
       const namespace = ns(req);
       const name = (req.taskQueue as { name?: string } | undefined)?.name;
       if (!name) throw new InvalidArgumentError('taskQueue.name is required');
+      recordPoll(ctx, 'workflow', namespace, name, identityOf(req));
       return pollQueue(ctx, ctx.workflowQueues, queueKey(namespace, name), call, handOutWorkflowTask(req));
     },
 
@@ -288,6 +293,7 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
       const namespace = ns(req);
       const name = (req.taskQueue as { name?: string } | undefined)?.name;
       if (!name) throw new InvalidArgumentError('taskQueue.name is required');
+      recordPoll(ctx, 'activity', namespace, name, identityOf(req));
       return pollQueue(ctx, ctx.activityQueues, queueKey(namespace, name), call, handOutActivityTask(req));
     },
 

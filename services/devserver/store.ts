@@ -1,4 +1,5 @@
 import type { HistoryEvent, RunState } from './state';
+import type { SearchAttributeType } from './visibility';
 
 /** A registered namespace as it is persisted. */
 export interface NamespaceRecord {
@@ -8,6 +9,12 @@ export interface NamespaceRecord {
   ownerEmail: string;
   retentionMs: number;
   createdAtMs: number;
+  /**
+   * Custom search attributes by name (`Keyword`, `Int`, …) once the namespace's set changed
+   * (AddSearchAttributes, or a new key on a start/upsert); absent = the dev-server default set.
+   * Optional: records persisted before visibility existed lack it.
+   */
+  customSearchAttributes?: Record<string, SearchAttributeType>;
 }
 
 /**

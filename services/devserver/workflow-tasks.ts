@@ -27,6 +27,7 @@ import {
   type CancelExternalAttributes,
   type SignalExternalAttributes,
 } from './external';
+import { indexSearchAttributes } from './namespace-search-attributes';
 import type { Msg } from './proto';
 import { RUNNING, type ExecutionStatus, type PendingQuery, type Run } from './state';
 import { encodeTaskToken, type TaskToken } from './task-token';
@@ -483,6 +484,7 @@ function applyCommand(
         workflowTaskCompletedEventId: completedEventId,
       });
       state.searchAttributes = mergeFields(state.searchAttributes, attrs.searchAttributes?.indexedFields);
+      indexSearchAttributes(ctx, state.namespace, attrs.searchAttributes?.indexedFields);
       return false;
     }
     case 'COMMAND_TYPE_MODIFY_WORKFLOW_PROPERTIES': {

@@ -14,6 +14,7 @@ import {
   type EngineContext,
 } from './context';
 import { AlreadyStartedError, InvalidArgumentError, NotFoundError } from './errors';
+import { indexSearchAttributes } from './namespace-search-attributes';
 import type { Msg } from './proto';
 import { validateRetryPolicy, type RetryPolicyMsg } from './retry-policy';
 import { makeRun, RUNNING, runKey, workflowKey, type ParentLink, type Run, type RunState } from './state';
@@ -218,6 +219,7 @@ export function createRun(
     children: {},
     userMetadata: (req.userMetadata as Msg | undefined) ?? null,
   };
+  indexSearchAttributes(ctx, namespace, state.searchAttributes);
   const run = makeRun(state, []);
   run.persistedEvents = 0;
   ctx.runs.set(run.key, run);
