@@ -88,7 +88,7 @@ describe('Web UI read calls', () => {
     const service = h.client.connection.workflowService;
     const created = [h.workflowId('ns-one'), h.workflowId('ns-two')];
     for (const namespace of created) {
-      await service.registerNamespace({ namespace, workflowExecutionRetentionPeriod: { seconds: 86_400 } });
+      await service.registerNamespace({ namespace });
     }
     const names: string[] = [];
     let nextPageToken: Uint8Array | undefined;
