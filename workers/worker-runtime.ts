@@ -6,6 +6,7 @@ import { createPool } from '../services/postgres';
 import { createRedis } from '../services/redis';
 import { createSomagentWorker } from './create-worker';
 import { createConstitutionHolder, type ConstitutionHolder } from './gate';
+import { registerSearchAttributes } from './register-search-attributes';
 
 /** Polls for a newer constitution this often when no Kafka hot reload reaches the worker. */
 export const CONSTITUTION_POLL_MS = 30_000;
@@ -52,6 +53,11 @@ export async function startWorkerRuntime({
   };
   try {
     connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    await registerSearchAttributes({
+      operatorService: connection.operatorService,
+      namespace: config.TEMPORAL_NAMESPACE,
+      logger,
+    });
     const { trustStore } = await prepareConstitutionTrust({ config, logger, pool });
     const started = createConstitutionHolder({
       pool,

@@ -2,8 +2,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 
 /**
  * Search attributes that let the Web UI and `somagent` CLI filter capsule runs. All Keyword
- * (exact match). A Temporal cluster must have them registered (`temporal operator
- * search-attribute create --name SomagentCapsuleId --type Keyword` …); the devserver accepts any.
+ * (exact match). A Temporal cluster must have them registered: the worker does so at start
+ * (`workers/register-search-attributes.ts`, through the OperatorService).
  */
 export const SEARCH_ATTRIBUTES = {
   capsuleId: defineSearchAttributeKey('SomagentCapsuleId', SearchAttributeType.KEYWORD),
