@@ -321,6 +321,132 @@ describe('workflow update on the devserver', () => {
     expect((await handle.describe()).status.name).toBe('COMPLETED');
   });
 
+  it('fails an update accepted but unfinished when the workflow completes', async () => {
+    const handle = await startUpdatable('closed-accepted');
+    const waiting = await handle.startUpdate(awaitReleaseUpdate, {
+      waitForStage: WorkflowUpdateStage.ACCEPTED,
+    });
+    await expect(finish(handle)).resolves.toEqual([]);
+    const err = await rejectionOf(waiting.result());
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    const cause = (err as WorkflowUpdateFailedError).cause as ApplicationFailure;
+    expect(cause.type).toBe('AcceptedUpdateCompletedWorkflow');
+    expect(cause.message).toBe(
+      'Workflow Update failed because the Workflow completed before the Update completed.',
+    );
+    await suite.h.replay(handle);
+  });
+
+  it('speaks the update protocol on raw workflow tasks: delivery, unhandled command, rejection', async () => {
+    const service = suite.h.client.workflowService;
+    const { namespace } = suite.h;
+    const { UpdateWorkflowExecutionLifecycleStage: Stage, CommandType } = temporal.api.enums.v1;
+    const workflowId = suite.h.workflowId('raw-update');
+    const taskQueue = { name: suite.h.taskQueue('raw-update') };
+    const poll = () => service.pollWorkflowTaskQueue({ namespace, taskQueue, identity: 'raw-worker' });
+    const admit = (updateId: string) =>
+      service.updateWorkflowExecution({
+        namespace,
+        workflowExecution: { workflowId },
+        waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED },
+        request: { meta: { updateId, identity: 'raw-client' }, input: { name: 'setValue', args: {} } },
+      });
+    const outcomeOf = (updateId: string) =>
+      service.pollWorkflowExecutionUpdate({
+        namespace,
+        updateRef: { workflowExecution: { workflowId }, updateId },
+        waitPolicy: { lifecycleStage: Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED },
+      });
+    await service.startWorkflowExecution({
+      namespace,
+      workflowId,
+      workflowType: { name: 'rawUpdateTarget' },
+      taskQueue,
+      requestId: randomUUID(),
+    });
+    const first = await poll();
+    expect(first.messages ?? []).toHaveLength(0);
+
+    // An update admitted while the task runs: completing the workflow now would lose it.
+    const admitted = await admit('u1');
+    expect(admitted.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED);
+    const complete = {
+      commandType: CommandType.COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION,
+      completeWorkflowExecutionCommandAttributes: {},
+    };
+    const unhandled = await grpcError(
+      service.respondWorkflowTaskCompleted({ namespace, taskToken: first.taskToken, commands: [complete] }),
+    );
+    expect(unhandled.code).toBe(3);
+
+    // The next task carries the request, sequenced after the event before its WorkflowTaskStarted.
+    const second = await poll();
+    expect(second.messages).toHaveLength(1);
+    const message = second.messages[0]!;
+    expect(message.protocolInstanceId).toBe('u1');
+    expect(Number(message.eventId)).toBe(Number(second.startedEventId) - 1);
+    expect(message.body?.type_url).toBe('type.googleapis.com/temporal.api.update.v1.Request');
+    const request = temporal.api.update.v1.Request.decode(message.body!.value!);
+    expect(request.input?.name).toBe('setValue');
+
+    const rejection = temporal.api.update.v1.Rejection.encode({
+      rejectedRequestMessageId: message.id,
+      rejectedRequestSequencingEventId: message.eventId,
+      rejectedRequest: request,
+      failure: { message: 'no thanks' },
+    }).finish();
+    await service.respondWorkflowTaskCompleted({
+      namespace,
+      taskToken: second.taskToken,
+      messages: [
+        {
+          id: 'u1/reject',
+          protocolInstanceId: 'u1',
+          body: { type_url: 'type.googleapis.com/temporal.api.update.v1.Rejection', value: rejection },
+        },
+      ],
+    });
+    const rejected = await outcomeOf('u1');
+    expect(rejected.stage).toBe(Stage.UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_COMPLETED);
+    expect(rejected.outcome?.failure?.message).toBe('no thanks');
+
+    // A PROTOCOL_MESSAGE command naming no message fails the task; the request goes out again.
+    await admit('u2');
+    const third = await poll();
+    expect(third.messages?.map((m) => m.protocolInstanceId)).toEqual(['u2']);
+    const badCommand = await grpcError(
+      service.respondWorkflowTaskCompleted({
+        namespace,
+        taskToken: third.taskToken,
+        commands: [
+          {
+            commandType: CommandType.COMMAND_TYPE_PROTOCOL_MESSAGE,
+            protocolMessageCommandAttributes: { messageId: 'nope' },
+          },
+        ],
+      }),
+    );
+    expect(badCommand.code).toBe(3);
+    const fourth = await poll();
+    expect(fourth.messages?.map((m) => m.protocolInstanceId)).toEqual(['u2']);
+    // A worker that completes the task without answering: the server rejects the update.
+    await service.respondWorkflowTaskCompleted({ namespace, taskToken: fourth.taskToken });
+    const unprocessed = await outcomeOf('u2');
+    expect(unprocessed.outcome?.failure?.applicationFailureInfo?.type).toBe('UnprocessedUpdate');
+
+    const handle = suite.h.client.workflow.getHandle(workflowId);
+    const events = await suite.h.history(handle);
+    const failedCauses = events
+      .filter((e) => e.workflowTaskFailedEventAttributes)
+      .map((e) => temporal.api.enums.v1.WorkflowTaskFailedCause[e.workflowTaskFailedEventAttributes!.cause!]);
+    expect(failedCauses).toEqual([
+      'WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND',
+      'WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE',
+    ]);
+    expect(eventTypes(events)).not.toContain(ACCEPTED);
+    await handle.terminate('test done');
+  });
+
   it('answers malformed update calls with INVALID_ARGUMENT naming the field', async () => {
     const service = suite.h.client.workflowService;
     const handle = await startUpdatable('invalid');
