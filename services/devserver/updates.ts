@@ -84,30 +84,43 @@ function registry(run: Run): Map<string, UpdateRecord> {
   return updates;
 }
 
-/** Finds an update in memory or, failing that, in the run's history (after a restart). */
-function findUpdate(run: Run, updateId: string): UpdateRecord | undefined {
-  const known = registry(run).get(updateId);
-  if (known) return known;
-  let record: UpdateRecord | undefined;
+/** Runs whose registry already holds every update of their history. */
+const loadedFromHistory = new WeakSet<Run>();
+
+/**
+ * Fills the registry from the run's history once per in-memory run (after a restart, or for a
+ * run loaded from the store): every later acceptance or completion goes through the registry.
+ */
+function loadFromHistory(run: Run, updates: Map<string, UpdateRecord>): void {
+  loadedFromHistory.add(run);
+  const byAcceptedEventId = new Map<number, UpdateRecord>();
   for (const event of run.events) {
     if (event.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED') {
       const attrs = eventAttributes(event);
-      if (attrs.protocolInstanceId !== updateId) continue;
-      record = {
+      const updateId = attrs.protocolInstanceId as string;
+      if (updates.has(updateId)) continue;
+      const record: UpdateRecord = {
         updateId,
         request: (attrs.acceptedRequest as Msg | undefined) ?? null,
         deliveredIn: 0,
         acceptedEventId: event.eventId,
         outcome: null,
       };
-    } else if (record && event.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED') {
+      updates.set(updateId, record);
+      byAcceptedEventId.set(event.eventId, record);
+    } else if (event.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED') {
       const attrs = eventAttributes(event);
-      if (attrs.acceptedEventId === record.acceptedEventId)
-        record.outcome = (attrs.outcome as Msg | undefined) ?? {};
+      const record = byAcceptedEventId.get(attrs.acceptedEventId as number);
+      if (record) record.outcome = (attrs.outcome as Msg | undefined) ?? {};
     }
   }
-  if (record) registry(run).set(updateId, record);
-  return record;
+}
+
+/** Finds an update in memory (the registry, filled from history on first use). */
+function findUpdate(run: Run, updateId: string): UpdateRecord | undefined {
+  const updates = registry(run);
+  if (!loadedFromHistory.has(run)) loadFromHistory(run, updates);
+  return updates.get(updateId);
 }
 
 /**
@@ -264,11 +277,21 @@ export function readUpdateReplies(run: Run, req: Msg, scheduledEventId: number):
   });
   const acceptedHere = new Set<string>();
   for (const message of byId.values()) {
-    if (message.type === 'Acceptance') acceptedHere.add(message.protocolInstanceId);
+    if (message.type === 'Acceptance') {
+      if (findUpdate(run, message.protocolInstanceId)?.acceptedEventId)
+        problem ??= [
+          BAD_MESSAGE,
+          `message ${message.id}: update ${message.protocolInstanceId} is already accepted`,
+        ];
+      acceptedHere.add(message.protocolInstanceId);
+    }
     if (message.type !== 'Response') continue;
     const updateId =
       (message.body.meta as { updateId?: string } | undefined)?.updateId || message.protocolInstanceId;
-    if (!acceptedHere.has(updateId) && !(findUpdate(run, updateId)?.acceptedEventId ?? 0)) {
+    const known = findUpdate(run, updateId);
+    if (known?.outcome)
+      problem ??= [BAD_MESSAGE, `message ${message.id}: update ${updateId} is already completed`];
+    if (!acceptedHere.has(updateId) && !(known?.acceptedEventId ?? 0)) {
       problem ??= [
         BAD_MESSAGE,
         `message ${message.id}: a Response for update ${updateId}, which was never accepted`,
@@ -292,7 +315,7 @@ export function readUpdateReplies(run: Run, req: Msg, scheduledEventId: number):
           acceptedRequest: body.acceptedRequest,
         });
         // A request admitted before a restart is not in memory any more; the acceptance carries it.
-        const record = updates.get(updateId) ?? {
+        const record = findUpdate(run, updateId) ?? {
           updateId,
           request: (body.acceptedRequest as Msg | undefined) ?? null,
           deliveredIn: scheduledEventId,
@@ -318,7 +341,7 @@ export function readUpdateReplies(run: Run, req: Msg, scheduledEventId: number):
       }
       case 'Rejection': {
         // No event: a rejected update leaves no trace in history beyond its workflow task.
-        const record = updates.get(message.protocolInstanceId);
+        const record = findUpdate(run, message.protocolInstanceId);
         if (record && record.acceptedEventId === 0 && !record.outcome)
           record.outcome = { failure: message.body.failure ?? { message: 'update rejected' } };
         return;
