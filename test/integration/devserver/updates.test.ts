@@ -5,6 +5,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
   WorkflowUpdateStage,
   type WorkflowHandle,
 } from '@temporalio/client';
@@ -444,6 +445,20 @@ describe('workflow update on the devserver', () => {
       'WORKFLOW_TASK_FAILED_CAUSE_BAD_UPDATE_WORKFLOW_EXECUTION_MESSAGE',
     ]);
     expect(eventTypes(events)).not.toContain(ACCEPTED);
+    await handle.terminate('test done');
+  });
+
+  it('ends an update call at the client deadline while no worker takes the update', async () => {
+    const handle = await suite.h.client.workflow.start(updatableWorkflow, {
+      taskQueue: suite.h.taskQueue('nobody'),
+      workflowId: suite.h.workflowId('deadline'),
+    });
+    const err = await rejectionOf(
+      suite.h.client.withDeadline(Date.now() + 500, () =>
+        handle.executeUpdate(setValueUpdate, { args: ['x'] }),
+      ),
+    );
+    expect(err).toBeInstanceOf(WorkflowUpdateRPCTimeoutOrCancelledError);
     await handle.terminate('test done');
   });
 
