@@ -27,6 +27,9 @@ const LONG_POLL_METHODS = new Set([
   'PollActivityTaskQueue',
   'GetWorkflowExecutionHistory',
   'QueryWorkflow',
+  'UpdateWorkflowExecution',
+  'PollWorkflowExecutionUpdate',
+  'ExecuteMultiOperation',
 ]);
 const NEVER_ABORTED = new AbortController().signal;
 

@@ -19,6 +19,8 @@ import {
 import { createClusterHandlers } from './cluster-api';
 import { DevServerError, InvalidArgumentError, NotFoundError } from './errors';
 import { describeRun, getHistory, type CallContext } from './history-api';
+import { eagerWorkflowTask } from './eager-start';
+import { createMultiOperationHandler } from './multi-operation';
 import { describeNamespace, NamespaceAlreadyExistsError, NamespaceRegistry } from './namespaces';
 import type { Msg } from './proto';
 import { answerLegacyQuery, dropQuery, queryResponse, submitQuery } from './queries';
@@ -27,6 +29,7 @@ import { RUNNING, runKey, workflowKey } from './state';
 import type { TaskQueues } from './task-queues';
 import { recordPoll } from './task-queue-pollers';
 import { decodeTaskToken } from './task-token';
+import { createUpdateHandlers } from './update-api';
 import { protoTimeToMs, type ProtoTime } from './time';
 import {
   completeWorkflowTask,
@@ -157,7 +160,7 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
         upsertMemo: true,
         sdkMetadata: true,
         supportsSchedules: false,
-        eagerWorkflowStart: false,
+        eagerWorkflowStart: true,
         buildIdBasedVersioning: false,
         countGroupByExecutionStatus: true,
         nexus: false,
@@ -189,7 +192,7 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
     StartWorkflowExecution: (req) =>
       transact(ctx, () => {
         const { run, started } = startWorkflow(ctx, ns(req), req);
-        return { runId: run.state.runId, started };
+        return { runId: run.state.runId, started, ...eagerWorkflowTask(ctx, run, started, req) };
       }),
 
     SignalWithStartWorkflowExecution: (req) =>
@@ -351,6 +354,9 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
         clearStickyBinding(ctx, run);
         return {};
       }),
+
+    ...createUpdateHandlers(ctx, transact),
+    ExecuteMultiOperation: createMultiOperationHandler(ctx, transact),
   };
 }
 

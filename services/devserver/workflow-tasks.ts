@@ -39,6 +39,7 @@ import {
   type StartTimerAttributes,
 } from './timers';
 import { msToTimestamp, protoTimeToMs, type ProtoTime } from './time';
+import { hasUndeliveredUpdates, readUpdateReplies, redeliverUpdates, takeUpdateMessages } from './updates';
 
 /** Default sticky schedule-to-start when a worker does not say (the TS SDK sends 10 s). */
 const DEFAULT_STICKY_SCHEDULE_TO_START_MS = 10_000;
@@ -95,7 +96,7 @@ export function startWorkflowTask(ctx: EngineContext, run: Run, identity: string
     scheduledTime: msToTimestamp(wft.scheduledTimeMs),
     startedTime: msToTimestamp(now),
     queries,
-    messages: [],
+    messages: takeUpdateMessages(run, wft.scheduledEventId, startedEventId),
   };
 }
 
@@ -169,6 +170,7 @@ function retryWorkflowTask(ctx: EngineContext, run: Run, increment: boolean): vo
   flushBuffer(ctx, run);
   for (const query of run.queries.values())
     if (!query.legacy && query.deliveredIn === wft.scheduledEventId) query.deliveredIn = 0;
+  redeliverUpdates(run, wft.scheduledEventId);
   clearStickyBinding(ctx, run);
   const attempt = increment && !wft.sticky ? wft.attempt + 1 : wft.attempt;
   const delayMs = attempt >= 3 ? Math.min((attempt - 2) * 1000, MAX_WORKFLOW_TASK_RETRY_DELAY_MS) : 0;
@@ -361,14 +363,16 @@ export function completeWorkflowTask(ctx: EngineContext, run: Run, req: Msg): vo
     retryWorkflowTask(ctx, run, cause !== 'WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND');
     throw new InvalidArgumentError(message);
   };
-  if (terminalIndex >= 0 && state.buffered.length > 0) {
+  if (terminalIndex >= 0 && (state.buffered.length > 0 || hasUndeliveredUpdates(run))) {
     failTask(
       'WORKFLOW_TASK_FAILED_CAUSE_UNHANDLED_COMMAND',
-      'UnhandledCommand: new events arrived while the workflow task ran',
+      'UnhandledCommand: new events or updates arrived while the workflow task ran',
     );
   }
   const invalid = validateCommands(ctx, run, commands);
   if (invalid) failTask(invalid[0], invalid[1]);
+  const updateReplies = readUpdateReplies(run, req, wft.scheduledEventId);
+  if (updateReplies.problem) failTask(...updateReplies.problem);
 
   ctx.scheduler.clear(run.key, 'wft-timeout');
   const completedEventId = appendEvent(ctx, run, 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED', {
@@ -392,9 +396,11 @@ export function completeWorkflowTask(ctx: EngineContext, run: Run, req: Msg): vo
   // come after every command event: core expects the command events in one block.
   const effects: (() => void)[] = [];
   for (const command of commands) {
+    if (command.commandType === 'COMMAND_TYPE_PROTOCOL_MESSAGE') updateReplies.applyCommand(ctx, command);
     newTaskRequested =
       applyCommand(ctx, run, command, completedEventId, identity, effects) || newTaskRequested;
   }
+  updateReplies.finish(ctx);
   if (state.status !== RUNNING) {
     for (const effect of effects) effect();
     return;
