@@ -6,7 +6,8 @@
  * `npm run bench devserver-updates` (env: UPDATE_BENCH_COUNT, default 500).
  */
 import { Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
-import { finishSignal, setValueUpdate, updatableWorkflow } from '../test/fixtures/devserver/update-workflows';
+import { finishSignal } from '../test/fixtures/devserver/shared';
+import { setValueUpdate, updatableWorkflow } from '../test/fixtures/devserver/update-workflows';
 import { spawnDevServer } from '../test/support/devserver';
 import { startFixtureHarness } from '../test/support/devserver-fixtures';
 import { percentile, report } from './format';

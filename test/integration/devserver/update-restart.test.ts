@@ -4,11 +4,11 @@ import { startFixtureHarness, type FixtureHarness } from '../../support/devserve
 import { createTestDatabase } from '../../support/postgres';
 import {
   awaitReleaseUpdate,
-  finishSignal,
   releaseSignal,
   setValueUpdate,
   updatableWorkflow,
 } from '../../fixtures/devserver/update-workflows';
+import { finishSignal } from '../../fixtures/devserver/shared';
 
 // The devserver CLI on a database of its own (server-restart.test.ts owns the run's shared one),
 // killed mid-update: what was accepted must survive.

@@ -1,12 +1,8 @@
 import { WithStartWorkflowOperation, WorkflowUpdateStage } from '@temporalio/client';
 import { eventTypes } from '../../support/devserver';
 import { startFixtureHarness, type FixtureHarness } from '../../support/devserver-fixtures';
-import {
-  finishSignal,
-  setValueUpdate,
-  sleepUpdate,
-  updatableWorkflow,
-} from '../../fixtures/devserver/update-workflows';
+import { setValueUpdate, sleepUpdate, updatableWorkflow } from '../../fixtures/devserver/update-workflows';
+import { finishSignal } from '../../fixtures/devserver/shared';
 
 // Update calls are held at most as long as the engine's long poll: at 300 ms the SDK sees
 // ADMITTED / no outcome and asks again, which exercises its resend loop against the dedupe by

@@ -17,12 +17,12 @@ import {
   awaitReleaseUpdate,
   EMPTY_VALUE_MESSAGE,
   failingUpdate,
-  finishSignal,
   releaseSignal,
   setValueUpdate,
   sleepUpdate,
   updatableWorkflow,
 } from '../../fixtures/devserver/update-workflows';
+import { finishSignal } from '../../fixtures/devserver/shared';
 
 const suite = useFixtureHarness();
 

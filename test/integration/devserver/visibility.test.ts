@@ -5,11 +5,11 @@ import { rejectionOf, waitForEvents } from '../../support/devserver';
 import { useFixtureHarness } from '../../support/devserver-fixtures';
 import {
   continueAsNewWorkflow,
-  finishSignal,
   taggedWorkflow,
   threeChildrenWorkflow,
   VIS_KEYS,
 } from '../../fixtures/devserver/workflows';
+import { finishSignal } from '../../fixtures/devserver/shared';
 
 const { IndexedValueType } = temporal.api.enums.v1;
 
