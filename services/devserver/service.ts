@@ -21,6 +21,7 @@ import { describeRun, getHistory, type CallContext } from './history-api';
 import { describeNamespace, NamespaceAlreadyExistsError, NamespaceRegistry } from './namespaces';
 import type { Msg } from './proto';
 import { answerLegacyQuery, dropQuery, queryResponse, submitQuery } from './queries';
+import { createScheduleHandlers } from './schedules-api';
 import { RUNNING, runKey, workflowKey } from './state';
 import type { TaskQueues } from './task-queues';
 import { decodeTaskToken } from './task-token';
@@ -141,6 +142,7 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
       });
 
   return {
+    ...createScheduleHandlers(ctx),
     GetSystemInfo: () => ({
       serverVersion: SERVER_VERSION,
       capabilities: {
@@ -150,7 +152,7 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
         encodedFailureAttributes: true,
         upsertMemo: true,
         sdkMetadata: true,
-        supportsSchedules: false,
+        supportsSchedules: true,
         eagerWorkflowStart: false,
         buildIdBasedVersioning: false,
         countGroupByExecutionStatus: false,

@@ -1,3 +1,4 @@
+import type { ScheduleChange, ScheduleRecord } from './schedule-record';
 import type { HistoryEvent, RunState } from './state';
 
 /** A registered namespace as it is persisted. */
@@ -25,12 +26,16 @@ export interface RunChange {
 export interface StoreTransaction {
   namespaces: NamespaceRecord[];
   runs: RunChange[];
+  /** Schedules created, changed or deleted (absent: none). */
+  schedules?: ScheduleChange[];
 }
 
 /** What the engine loads at start-up. */
 export interface StoredSnapshot {
   namespaces: NamespaceRecord[];
   runs: { state: RunState; events: HistoryEvent[] }[];
+  /** Persisted schedules (absent: none). */
+  schedules?: ScheduleRecord[];
 }
 
 /**
