@@ -8,6 +8,7 @@ import {
   type ScheduleOptions,
 } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { msToTs } from '@temporalio/common/lib/time';
 import { startDevServer, type DevServer } from '../../../services/devserver';
 import { createLogger } from '../../../services/logger';
 import { echoWorkflow, sleepWorkflow } from '../../fixtures/devserver/workflows';
@@ -309,6 +310,138 @@ describe('schedules on the devserver (in memory)', () => {
     for (const running of next.info.runningActions) {
       await suite.h.client.workflow.getHandle(running.workflow.workflowId).terminate('test done');
     }
+  });
+
+  function sleeperSchedule(scheduleId: string, overlap: ScheduleOverlapPolicy): ScheduleOptions {
+    return {
+      scheduleId,
+      spec: { intervals: [{ every: '1s' }] },
+      policies: { overlap },
+      action: {
+        type: 'startWorkflow',
+        workflowType: sleepWorkflow,
+        workflowId: `${scheduleId}-run`,
+        taskQueue: suite.worker.taskQueue,
+        args: [{ ms: 30_000 }],
+      },
+    };
+  }
+
+  async function terminateAll(handle: ScheduleHandle): Promise<void> {
+    const { info } = await handle.describe();
+    await handle.delete();
+    for (const running of info.runningActions) {
+      await suite.h.client.workflow
+        .getHandle(running.workflow.workflowId)
+        .terminate('test done')
+        .catch(() => undefined);
+    }
+  }
+
+  it('buffers one action behind a running workflow (BUFFER_ONE) and starts it when that closes', async () => {
+    const handle = await create(
+      sleeperSchedule(suite.h.workflowId('buffer-one'), ScheduleOverlapPolicy.BUFFER_ONE),
+    );
+    const full = await describeUntil(
+      handle,
+      'a dropped action',
+      (d) => Number(d.raw.info?.bufferDropped) >= 1,
+    );
+    expect(full.info.numActionsTaken).toBe(1);
+    expect(Number(full.raw.info?.bufferSize)).toBe(1);
+
+    const first = full.info.runningActions[0]!.workflow.workflowId;
+    await suite.h.client.workflow.getHandle(first).terminate('make room');
+    const next = await describeUntil(handle, 'the buffered action', (d) => d.info.numActionsTaken >= 2);
+    // The buffered action keeps its own nominal time, which is older than "now".
+    expect(next.info.recentActions[1]!.scheduledAt.getTime()).toBeLessThan(
+      next.info.recentActions[1]!.takenAt.getTime(),
+    );
+    expect(next.info.runningActions.map((r) => r.workflow.workflowId)).not.toContain(first);
+    await terminateAll(handle);
+  });
+
+  it('terminates the running workflow for the next action (TERMINATE_OTHER)', async () => {
+    const handle = await create(
+      sleeperSchedule(suite.h.workflowId('terminate-other'), ScheduleOverlapPolicy.TERMINATE_OTHER),
+    );
+    const described = await describeUntil(handle, 'two actions', (d) => d.info.numActionsTaken >= 2);
+    expect(described.info.runningActions).toHaveLength(1);
+    const firstRun = described.info.recentActions[0]!.action.workflow;
+    const first = await suite.h.client.workflow
+      .getHandle(firstRun.workflowId, firstRun.firstExecutionRunId)
+      .describe();
+    expect(first.status.name).toBe('TERMINATED');
+    await terminateAll(handle);
+  });
+
+  it('cancels the running workflow and starts the next once it is cancelled (CANCEL_OTHER)', async () => {
+    const handle = await create(
+      sleeperSchedule(suite.h.workflowId('cancel-other'), ScheduleOverlapPolicy.CANCEL_OTHER),
+    );
+    const described = await describeUntil(handle, 'two actions', (d) => d.info.numActionsTaken >= 2);
+    const firstRun = described.info.recentActions[0]!.action.workflow;
+    const first = suite.h.client.workflow.getHandle(firstRun.workflowId, firstRun.firstExecutionRunId);
+    await waitFor(
+      'the first run to be cancelled',
+      async () => (await first.describe()).status.name === 'CANCELLED',
+    );
+    await terminateAll(handle);
+  });
+
+  it('stops after its limited actions', async () => {
+    const handle = await create(
+      echoSchedule(suite.h.workflowId('limited'), suite.worker, { state: { remainingActions: 2 } }),
+    );
+    const done = await describeUntil(handle, 'two actions', (d) => d.info.numActionsTaken >= 2);
+    expect(done.state.remainingActions).toBe(0);
+    expect(done.info.nextActionTimes).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect((await handle.describe()).info.numActionsTaken).toBe(2);
+  });
+
+  it('backfills past times and lists matching times; jitter shifts actions within its bound', async () => {
+    const id = suite.h.workflowId('backfill');
+    const handle = await create(echoSchedule(id, suite.worker, { spec: QUIET_SPEC }));
+    const day = 86_400_000;
+    const lastThree = Math.floor(Date.now() / day) * day - 3 * day;
+    await handle.backfill({
+      start: new Date(lastThree),
+      end: new Date(lastThree + 3 * day - 1),
+      overlap: ScheduleOverlapPolicy.ALLOW_ALL,
+    });
+    const filled = await describeUntil(
+      handle,
+      'three backfilled actions',
+      (d) => d.info.numActionsTaken === 3,
+    );
+    expect(filled.info.recentActions.map((a) => a.scheduledAt.toISOString())).toEqual(
+      [0, 1, 2].map((d) => new Date(lastThree + d * day + 3 * 3_600_000).toISOString()),
+    );
+    for (const action of filled.info.recentActions)
+      await expectScheduledRun(suite.h, id, `${id}-run`, action, id);
+
+    const matching = await suite.h.client.workflowService.listScheduleMatchingTimes({
+      namespace: suite.h.namespace,
+      scheduleId: id,
+      startTime: msToTs(lastThree),
+      endTime: msToTs(lastThree + 2 * day),
+    });
+    expect(matching.startTime?.map((t) => Number(t.seconds) * 1000)).toEqual([
+      lastThree + 3 * 3_600_000,
+      lastThree + day + 3 * 3_600_000,
+    ]);
+
+    const jittered = await create(
+      echoSchedule(suite.h.workflowId('jitter'), suite.worker, {
+        spec: { intervals: [{ every: '1h' }], jitter: '30m' },
+      }),
+    );
+    const described = await jittered.describe();
+    expect(described.spec.jitter).toBe(1_800_000);
+    const offsets = described.info.nextActionTimes.map((t) => t.getTime() % 3_600_000);
+    for (const offset of offsets) expect(offset).toBeLessThan(1_800_000);
+    expect(new Set(offsets).size).toBeGreaterThan(1);
   });
 
   it('rejects a bad spec with a TypeError naming the field', async () => {
