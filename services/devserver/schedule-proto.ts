@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from './errors';
 import type { Msg } from './proto';
 import type { ScheduleActionRecord, ScheduleRecord } from './schedule-record';
+import { compiledSpec } from './schedule-runner';
 import {
   applyPolicyDefaults,
   InvalidScheduleSpecError,
@@ -153,16 +154,12 @@ export interface ValidatedSchedule {
  * "Invalid schedule spec: <field>: <problem>" (the TS client turns that prefix into a
  * TypeError); a bad action names its field under `schedule.action.startWorkflow`.
  */
-export function validateSchedule(
-  schedule: Msg | undefined,
-  namespace: string,
-  compile: (spec: ScheduleSpec) => CompiledScheduleSpec,
-): ValidatedSchedule {
+export function validateSchedule(schedule: Msg | undefined, namespace: string): ValidatedSchedule {
   if (!schedule) throw new InvalidArgumentError('schedule is required');
   const spec = specFromProto(schedule.spec as Msg | undefined);
   let compiled: CompiledScheduleSpec;
   try {
-    compiled = compile(spec);
+    compiled = compiledSpec(spec);
   } catch (err) {
     if (err instanceof InvalidScheduleSpecError) throw new InvalidArgumentError(err.message);
     throw err;

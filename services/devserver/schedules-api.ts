@@ -193,7 +193,7 @@ export function createScheduleHandlers(ctx: EngineContext): Record<string, Sched
             return { conflictToken: encodeConflictToken(existing.conflictToken) };
           throw new ScheduleAlreadyExistsError(scheduleId, existing.requestId);
         }
-        const valid = validateSchedule(req.schedule as Msg | undefined, namespace, compiledSpec);
+        const valid = validateSchedule(req.schedule as Msg | undefined, namespace);
         const now = Date.now();
         const record: ScheduleRecord = {
           namespace,
@@ -270,7 +270,7 @@ export function createScheduleHandlers(ctx: EngineContext): Record<string, Sched
             'conflictToken does not match: the schedule changed since it was described; describe it again and retry',
           );
         }
-        const valid = validateSchedule(req.schedule as Msg | undefined, record.namespace, compiledSpec);
+        const valid = validateSchedule(req.schedule as Msg | undefined, record.namespace);
         record.spec = valid.spec;
         record.action = valid.action;
         record.policies = valid.policies;
