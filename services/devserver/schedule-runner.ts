@@ -26,6 +26,8 @@ import { requestCancelRun, startWorkflow, terminateRun, type StartRequest } from
 
 /** `ScheduleInfo.recentActions` kept per schedule (the server keeps 10). */
 const RECENT_ACTIONS_KEPT = 10;
+/** Most actions a schedule buffers (BUFFER_ALL); later ones count as `bufferDropped` (as the server). */
+const MAX_BUFFERED_ACTIONS = 1000;
 /** Statuses that pause a schedule with `pauseOnFailure` (as the server: not cancel/terminate). */
 const FAILURE_STATUSES = new Set(['WORKFLOW_EXECUTION_STATUS_FAILED', 'WORKFLOW_EXECUTION_STATUS_TIMED_OUT']);
 
@@ -137,6 +139,10 @@ export function takeAction(
       startAction(ctx, record, nominalTimeMs);
       break;
     case 'buffer':
+      if (record.buffer.length >= MAX_BUFFERED_ACTIONS) {
+        record.bufferDropped += 1;
+        break;
+      }
       record.buffer.push({ nominalTimeMs, policy });
       drainBuffer(ctx, record);
       break;

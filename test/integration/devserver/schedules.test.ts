@@ -242,6 +242,31 @@ describe('schedules on the devserver (in memory)', () => {
     ).rejects.toBeInstanceOf(ScheduleAlreadyRunning);
   });
 
+  it('answers a retried create (same request id) with success and applies the initial patch', async () => {
+    const id = suite.h.workflowId('raw');
+    const options = echoSchedule(id, suite.worker, { spec: QUIET_SPEC });
+    const described = await (await create(options)).describe();
+    const request = {
+      namespace: suite.h.namespace,
+      scheduleId: `${id}-2`,
+      requestId: `${id}-request`,
+      schedule: { ...described.raw.schedule, state: {} },
+      initialPatch: { pause: 'paused by the initial patch' },
+    };
+    const first = await suite.h.client.workflowService.createSchedule(request);
+    created.push(suite.h.client.schedule.getHandle(`${id}-2`));
+    const again = await suite.h.client.workflowService.createSchedule(request);
+    expect(Buffer.from(again.conflictToken)).toEqual(Buffer.from(first.conflictToken));
+    const other = await rejectionOf(
+      suite.h.client.workflowService.createSchedule({ ...request, requestId: `${id}-other` }),
+    );
+    expect(other).toMatchObject({ code: status.ALREADY_EXISTS });
+
+    const patched = await suite.h.client.schedule.getHandle(`${id}-2`).describe();
+    expect(patched.state).toMatchObject({ paused: true, note: 'paused by the initial patch' });
+    expect(patched.info.lastUpdatedAt).toBeUndefined();
+  });
+
   it('lists schedules with spec, action, state, memo and future times, and filters by id prefix', async () => {
     const prefix = suite.h.workflowId('listed');
     await create(echoSchedule(`${prefix}-a`, suite.worker, { spec: QUIET_SPEC, memo: { owner: 'ops' } }));
