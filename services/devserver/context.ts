@@ -56,7 +56,8 @@ export interface EngineContext {
   dirtySchedules: Map<string, ScheduleChange>;
   /**
    * Called by {@link closeRun} once a run is closed: notifies its parent and applies the parent
-   * close policy to its children (a hook, so this module needs no import of the child logic).
+   * close policy to its children, then tells the schedule that started it (a hook, so this
+   * module needs no import of the child or schedule logic).
    */
   onRunClosed?: (run: Run) => void;
 }

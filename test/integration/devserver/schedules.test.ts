@@ -120,7 +120,10 @@ describe('schedules on the devserver (in memory)', () => {
     expect(described.info.createdAt.getTime()).toBeLessThanOrEqual(Date.now());
 
     const [first, second] = described.info.recentActions;
-    expect(second!.scheduledAt.getTime() - first!.scheduledAt.getTime()).toBe(1000);
+    // One second apart, or a multiple when SKIP dropped one behind a slow run (loaded machine).
+    const gap = second!.scheduledAt.getTime() - first!.scheduledAt.getTime();
+    expect(gap).toBeGreaterThan(0);
+    expect(gap % 1000).toBe(0);
     // The nominal times of an interval schedule are whole multiples of the interval.
     expect(first!.scheduledAt.getTime() % 1000).toBe(0);
     for (const action of [first!, second!]) {
@@ -416,7 +419,10 @@ describe('schedules on the devserver (in memory)', () => {
 
   it('stops after its limited actions', async () => {
     const handle = await create(
-      echoSchedule(suite.h.workflowId('limited'), suite.worker, { state: { remainingActions: 2 } }),
+      echoSchedule(suite.h.workflowId('limited'), suite.worker, {
+        state: { remainingActions: 2 },
+        policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL },
+      }),
     );
     const done = await describeUntil(handle, 'two actions', (d) => d.info.numActionsTaken >= 2);
     expect(done.state.remainingActions).toBe(0);
@@ -547,10 +553,14 @@ describe('schedules on PostgreSQL across a devserver restart', () => {
       expect(after.memo).toEqual({ kept: true });
       expect(after.spec.intervals).toEqual([{ every: 1000, offset: 0 }]);
       expect(after.info.createdAt).toEqual(before.info.createdAt);
-      // Every nominal second is there, the ones that fell in the downtime included.
-      const nominal = after.info.recentActions.map((a) => a.scheduledAt.getTime());
-      expect(nominal.slice(1).map((t, i) => t - nominal[i]!)).toEqual(nominal.slice(1).map(() => 1000));
-      expect(nominal[0]!).toBeLessThanOrEqual(before.info.recentActions.at(-1)!.scheduledAt.getTime() + 1000);
+      // Every nominal second has its run, the ones that fell in the downtime included.
+      const from = before.info.recentActions.at(-1)!.scheduledAt.getTime();
+      const to = after.info.recentActions.at(-1)!.scheduledAt.getTime();
+      expect(to - from).toBeGreaterThanOrEqual(5_000);
+      for (let t = from; t <= to; t += 1000) {
+        const run = h.client.workflow.getHandle(`${id}-run-${seconds(new Date(t))}`);
+        expect((await run.describe()).typedSearchAttributes.get(SCHEDULED_BY)).toBe(id);
+      }
       await expectScheduledRun(h, id, `${id}-run`, after.info.recentActions.at(-1)!, 'durable');
       await expectScheduledRun(h, id, `${id}-run`, before.info.recentActions[0]!, 'durable');
       await handle.delete();
