@@ -3,6 +3,7 @@ import { attributesFieldFor, buildEvent } from './history';
 import type { NamespaceRegistry } from './namespaces';
 import type { Msg } from './proto';
 import type { DeadlineScheduler } from './scheduler';
+import type { ScheduleChange, ScheduleRecord } from './schedule-record';
 import { RUNNING, type ExecutionStatus, type PendingQuery, type Run } from './state';
 import type { DevServerStore, NamespaceRecord, StoreTransaction } from './store';
 import type { TaskQueues } from './task-queues';
@@ -49,9 +50,14 @@ export interface EngineContext {
   /** Runs whose history waiters are woken once the current transaction is durable. */
   notifyRuns: Set<Run>;
   lastCommit: Promise<void>;
+  /** Schedules by namespace + schedule id (driven by schedule-runner.ts). */
+  schedules: Map<string, ScheduleRecord>;
+  /** Schedules changed in the current transaction, by key. */
+  dirtySchedules: Map<string, ScheduleChange>;
   /**
    * Called by {@link closeRun} once a run is closed: notifies its parent and applies the parent
-   * close policy to its children (a hook, so this module needs no import of the child logic).
+   * close policy to its children, then tells the schedule that started it (a hook, so this
+   * module needs no import of the child or schedule logic).
    */
   onRunClosed?: (run: Run) => void;
 }
@@ -66,8 +72,13 @@ export function queueKey(namespace: string, name: string): string {
  * namespace to the store in one commit. Resolves once durable; commits resolve in order.
  */
 export function commit(ctx: EngineContext): Promise<void> {
-  if (ctx.dirtyRuns.size === 0 && ctx.dirtyNamespaces.length === 0) return ctx.lastCommit;
+  if (ctx.dirtyRuns.size === 0 && ctx.dirtyNamespaces.length === 0 && ctx.dirtySchedules.size === 0)
+    return ctx.lastCommit;
   const tx: StoreTransaction = { namespaces: ctx.dirtyNamespaces, runs: [] };
+  if (ctx.dirtySchedules.size > 0) {
+    tx.schedules = [...ctx.dirtySchedules.values()];
+    ctx.dirtySchedules.clear();
+  }
   for (const run of ctx.dirtyRuns) {
     tx.runs.push({ state: run.state, newEvents: run.events.slice(run.persistedEvents) });
     run.persistedEvents = run.events.length;

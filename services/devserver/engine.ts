@@ -4,6 +4,7 @@ import { dispatchWorkflowTask, queueKey, type EngineContext, type EngineOptions 
 import type { Logger } from '../logger';
 import { NamespaceRegistry } from './namespaces';
 import { DeadlineScheduler } from './scheduler';
+import { handleScheduledRunClosed, resumeSchedules } from './schedule-runner';
 import { makeRun, RUNNING, workflowKey, type Run } from './state';
 import type { DevServerStore } from './store';
 import { TaskQueues } from './task-queues';
@@ -68,8 +69,13 @@ export async function createEngine({
     dirtyNamespaces: [],
     notifyRuns: new Set(),
     lastCommit: Promise.resolve(),
+    schedules: new Map(),
+    dirtySchedules: new Map(),
   };
-  ctx.onRunClosed = (run) => handleRunClosed(ctx, run);
+  ctx.onRunClosed = (run) => {
+    handleRunClosed(ctx, run);
+    handleScheduledRunClosed(ctx, run);
+  };
 
   const snapshot = await store.load();
   for (const record of snapshot.namespaces) ctx.namespaces.put(record);
@@ -93,6 +99,7 @@ export async function createEngine({
     resumed += 1;
     resumeRun(ctx, run);
   }
+  resumeSchedules(ctx, snapshot.schedules ?? []);
   if (loaded.length > 0) logger.info({ runs: loaded.length, open: resumed }, 'devserver: state loaded');
   return ctx;
 }

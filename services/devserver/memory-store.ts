@@ -7,7 +7,7 @@ import type { DevServerStore, StoredSnapshot, StoreTransaction } from './store';
 export function createMemoryStore(): DevServerStore {
   return {
     kind: 'memory',
-    load: (): Promise<StoredSnapshot> => Promise.resolve({ namespaces: [], runs: [] }),
+    load: (): Promise<StoredSnapshot> => Promise.resolve({ namespaces: [], runs: [], schedules: [] }),
     commit: (_tx: StoreTransaction): Promise<void> => Promise.resolve(),
     close: (): Promise<void> => Promise.resolve(),
   };

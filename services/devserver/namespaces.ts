@@ -61,7 +61,7 @@ export function describeNamespace(record: NamespaceRecord): Record<string, unkno
       description: record.description,
       ownerEmail: record.ownerEmail,
       id: record.id,
-      supportsSchedules: false,
+      supportsSchedules: true,
     },
     config: {
       workflowExecutionRetentionTtl: msToDuration(record.retentionMs),

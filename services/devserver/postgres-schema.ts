@@ -32,6 +32,14 @@ const MIGRATIONS: string[] = [
      data bytea NOT NULL,
      PRIMARY KEY (namespace, run_id, event_id)
    );`,
+  // Schedules: one JSON row each; a deleted schedule keeps its row with a NULL record.
+  `CREATE TABLE ${DEVSERVER_SCHEMA}.schedules (
+     namespace text NOT NULL,
+     schedule_id text NOT NULL,
+     record text,
+     updated_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (namespace, schedule_id)
+   );`,
 ];
 
 /** Creates or upgrades the devserver schema; safe when several devservers start at once. */

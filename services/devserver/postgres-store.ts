@@ -3,6 +3,12 @@ import type { Logger } from '../logger';
 import { createPool } from '../postgres';
 import { decodeMessage, encodeMessage, messageType } from './proto';
 import { DEVSERVER_SCHEMA, migrateDevServerSchema } from './postgres-schema';
+import {
+  deserializeScheduleRecord,
+  scheduleKey,
+  serializeScheduleRecord,
+  type ScheduleRecord,
+} from './schedule-record';
 import { deserializeRunState, serializeRunState, type HistoryEvent, type RunState } from './state';
 import type { DevServerStore, NamespaceRecord, StoredSnapshot, StoreTransaction } from './store';
 
@@ -35,6 +41,7 @@ export function createPostgresStore({ url, logger }: { url: string; logger: Logg
     runs: { namespace: string[]; runId: string[]; workflowId: string[]; status: string[]; state: string[] };
     events: { namespace: string[]; runId: string[]; eventId: number[]; data: Buffer[] };
     namespaces: NamespaceRecord[];
+    schedules: { namespace: string[]; scheduleId: string[]; record: (string | null)[] };
   }
 
   /**
@@ -45,8 +52,13 @@ export function createPostgresStore({ url, logger }: { url: string; logger: Logg
     const runs = new Map<string, RunState>();
     const events: Rows['events'] = { namespace: [], runId: [], eventId: [], data: [] };
     const namespaces = new Map<string, NamespaceRecord>();
+    const schedules = new Map<string, { namespace: string; scheduleId: string; record: string | null }>();
     for (const { tx } of batch) {
       for (const ns of tx.namespaces) namespaces.set(ns.name, ns);
+      for (const { namespace, scheduleId, record } of tx.schedules ?? []) {
+        const row = { namespace, scheduleId, record: record && serializeScheduleRecord(record) };
+        schedules.set(scheduleKey(namespace, scheduleId), row);
+      }
       for (const change of tx.runs) {
         const { namespace, runId } = change.state;
         runs.set(`${namespace}\u0000${runId}`, change.state);
@@ -69,6 +81,11 @@ export function createPostgresStore({ url, logger }: { url: string; logger: Logg
       },
       events,
       namespaces: [...namespaces.values()],
+      schedules: {
+        namespace: [...schedules.values()].map((x) => x.namespace),
+        scheduleId: [...schedules.values()].map((x) => x.scheduleId),
+        record: [...schedules.values()].map((x) => x.record),
+      },
     };
   }
 
@@ -89,6 +106,10 @@ export function createPostgresStore({ url, logger }: { url: string; logger: Logg
          SELECT * FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
          ON CONFLICT (namespace, run_id) DO UPDATE
            SET status = excluded.status, state = excluded.state, updated_at = now()
+       ), schedules AS (
+         INSERT INTO ${S}.schedules (namespace, schedule_id, record)
+         SELECT * FROM unnest($12::text[], $13::text[], $14::text[])
+         ON CONFLICT (namespace, schedule_id) DO UPDATE SET record = excluded.record, updated_at = now()
        )
        INSERT INTO ${S}.namespaces (name, record)
        SELECT n.name, n.record FROM unnest($10::text[], $11::jsonb[]) AS n(name, record)
@@ -105,6 +126,9 @@ export function createPostgresStore({ url, logger }: { url: string; logger: Logg
         r.state,
         rows.namespaces.map((n) => n.name),
         rows.namespaces.map((n) => JSON.stringify(n)),
+        rows.schedules.namespace,
+        rows.schedules.scheduleId,
+        rows.schedules.record,
       ],
     );
   }
@@ -171,14 +195,20 @@ export function createPostgresStore({ url, logger }: { url: string; logger: Logg
           state: deserializeRunState(row.state),
           events: byRun.get(`${row.namespace}\u0000${row.run_id}`) ?? [],
         }));
-        return { namespaces, runs };
+        const schedules = (
+          await client.query<{ record: string }>(
+            `SELECT record FROM ${S}.schedules WHERE record IS NOT NULL ORDER BY namespace, schedule_id`,
+          )
+        ).rows.map((r): ScheduleRecord => deserializeScheduleRecord(r.record));
+        return { namespaces, runs, schedules };
       } finally {
         client.release();
       }
     },
 
     commit(tx: StoreTransaction): Promise<void> {
-      if (tx.runs.length === 0 && tx.namespaces.length === 0) return Promise.resolve();
+      if (tx.runs.length === 0 && tx.namespaces.length === 0 && !tx.schedules?.length)
+        return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         if (closed) {
           reject(new Error('devserver store is closed'));

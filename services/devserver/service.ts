@@ -25,6 +25,7 @@ import { describeNamespace, NamespaceAlreadyExistsError, NamespaceRegistry } fro
 import type { Msg } from './proto';
 import { answerLegacyQuery, dropQuery, queryResponse, submitQuery } from './queries';
 import { SERVER_VERSION } from './server-version';
+import { createScheduleHandlers } from './schedules-api';
 import { RUNNING, runKey, workflowKey } from './state';
 import type { TaskQueues } from './task-queues';
 import { recordPoll } from './task-queue-pollers';
@@ -150,6 +151,7 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
     ...createVisibilityHandlers(ctx),
     ...createClusterHandlers(ctx),
 
+    ...createScheduleHandlers(ctx),
     GetSystemInfo: () => ({
       serverVersion: SERVER_VERSION,
       capabilities: {
@@ -159,7 +161,7 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
         encodedFailureAttributes: true,
         upsertMemo: true,
         sdkMetadata: true,
-        supportsSchedules: false,
+        supportsSchedules: true,
         eagerWorkflowStart: true,
         buildIdBasedVersioning: false,
         countGroupByExecutionStatus: true,

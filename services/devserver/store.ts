@@ -1,3 +1,4 @@
+import type { ScheduleChange, ScheduleRecord } from './schedule-record';
 import type { HistoryEvent, RunState } from './state';
 import type { SearchAttributeType } from './visibility';
 
@@ -32,12 +33,16 @@ export interface RunChange {
 export interface StoreTransaction {
   namespaces: NamespaceRecord[];
   runs: RunChange[];
+  /** Schedules created, changed or deleted (absent: none). */
+  schedules?: ScheduleChange[];
 }
 
 /** What the engine loads at start-up. */
 export interface StoredSnapshot {
   namespaces: NamespaceRecord[];
   runs: { state: RunState; events: HistoryEvent[] }[];
+  /** Persisted schedules (absent: none). */
+  schedules?: ScheduleRecord[];
 }
 
 /**

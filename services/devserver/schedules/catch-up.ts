@@ -8,6 +8,8 @@ export interface CatchUp {
   missedCatchupWindow: number;
   /** True when more than `limit` times were due; the rest were counted as missed. */
   truncated: boolean;
+  /** The new cursor: nominal time of the last fire time looked at (due or missed). */
+  lastProcessed: number;
 }
 
 /**
@@ -45,7 +47,7 @@ export function catchUp(
       truncated = true;
     }
   }
-  return { due, missedCatchupWindow: missed, truncated };
+  return { due, missedCatchupWindow: missed, truncated, lastProcessed: cursor };
 }
 
 /**

@@ -90,6 +90,19 @@ describe('catchUp', () => {
     ]);
     expect(result.missedCatchupWindow).toBe(7);
     expect(result.truncated).toBe(false);
+    expect(result.lastProcessed).toBe(t0 + 10 * 60_000);
+  });
+
+  it('moves the cursor past missed times even when none is due', () => {
+    const result = catchUp(spec, {
+      scheduleId: 's',
+      lastProcessed: t0,
+      now: t0 + 5 * 60_000 + 30_000,
+      catchupWindowMs: 10_000,
+    });
+    expect(result.due).toEqual([]);
+    expect(result.missedCatchupWindow).toBe(5);
+    expect(result.lastProcessed).toBe(t0 + 5 * 60_000);
   });
 
   it('keeps only the most recent `limit` times', () => {
@@ -113,6 +126,7 @@ describe('catchUp', () => {
       due: [],
       missedCatchupWindow: 0,
       truncated: false,
+      lastProcessed: t0,
     });
   });
 });
