@@ -3,6 +3,7 @@ import { handleRunClosed } from './children';
 import { dispatchWorkflowTask, queueKey, type EngineContext, type EngineOptions } from './context';
 import type { Logger } from '../logger';
 import { NamespaceRegistry } from './namespaces';
+import { closeRunWithChain } from './retry-cron';
 import { DeadlineScheduler } from './scheduler';
 import { makeRun, RUNNING, workflowKey, type Run } from './state';
 import type { DevServerStore } from './store';
@@ -70,6 +71,7 @@ export async function createEngine({
     lastCommit: Promise.resolve(),
   };
   ctx.onRunClosed = (run) => handleRunClosed(ctx, run);
+  ctx.onRunTimedOut = (run) => closeRunWithChain(ctx, run, { kind: 'timedOut' });
 
   const snapshot = await store.load();
   for (const record of snapshot.namespaces) ctx.namespaces.put(record);
