@@ -266,8 +266,8 @@ export function createRun(
       retryPolicy: req.retryPolicy,
       cronSchedule: req.cronSchedule,
       workflowId: state.workflowId,
-      ...(executionTimeoutMs > 0
-        ? { workflowExecutionExpirationTime: msToTimestamp(state.executionDeadlineMs) }
+      ...(executionDeadlineMs > 0
+        ? { workflowExecutionExpirationTime: msToTimestamp(executionDeadlineMs) }
         : {}),
       ...(startDelayMs > 0 ? { firstWorkflowTaskBackoff: msToDuration(startDelayMs) } : {}),
       ...(req.priority ? { priority: req.priority } : {}),
