@@ -1,11 +1,13 @@
 import { ServiceError, TerminatedFailure, TimeoutFailure, WorkflowFailedError } from '@temporalio/client';
 import { defaultPayloadConverter, RetryState } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { rejectionOf, waitFor } from '../../support/devserver';
+import { eventTypes, rejectionOf, waitFor } from '../../support/devserver';
 import { useFixtureHarness } from '../../support/devserver-fixtures';
 import {
   continueForeverWorkflow,
   cronCounterWorkflow,
+  flakyCronWorkflow,
+  retryingChildWorkflow,
   retryingWorkflow,
   slowFirstAttemptWorkflow,
 } from '../../fixtures/devserver/workflows';
@@ -112,6 +114,28 @@ describe('workflow retry policy on the devserver', () => {
     expect(ms(started(second!).workflowRunTimeout)).toBe(1000);
   });
 
+  it('retries a child: the parent hears only how the last attempt ended', async () => {
+    const childId = suite.h.workflowId('retried-child');
+    const parent = await suite.h.client.workflow.start(retryingChildWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('retry-parent'),
+      args: [{ childId, succeedOnAttempt: 2 }],
+    });
+    await expect(parent.result()).resolves.toEqual({ attempt: 2, lastFailure: 'attempt 1 failed' });
+    const types = eventTypes(await suite.h.history(parent));
+    expect(types.filter((t) => t.startsWith('CHILD_WORKFLOW_EXECUTION_'))).toEqual([
+      'CHILD_WORKFLOW_EXECUTION_STARTED',
+      'CHILD_WORKFLOW_EXECUTION_COMPLETED',
+    ]);
+    const childRuns = await chainOf(
+      childId,
+      (await runHistory(childId))[0]!.workflowExecutionStartedEventAttributes!.firstExecutionRunId!,
+    );
+    expect(childRuns).toHaveLength(2);
+    // The retried child keeps its parent link.
+    expect(started(childRuns[1]!).parentWorkflowExecution?.workflowId).toBe(parent.workflowId);
+  });
+
   it('ends a retry chain at the execution timeout', async () => {
     const handle = await suite.h.client.workflow.start(retryingWorkflow, {
       taskQueue: suite.worker.taskQueue,
@@ -202,6 +226,39 @@ describe('cron workflows on the devserver', () => {
     expect(later.status.name).toBe('TERMINATED');
   });
 
+  it('carries a failed run into the next cron run and keeps the last completion result', async () => {
+    const handle = await suite.h.client.workflow.start(flakyCronWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: suite.h.workflowId('flaky-cron'),
+      cronSchedule: '@every 1s',
+    });
+    let chain: Event[][] = [];
+    await waitFor(
+      'a third cron run',
+      async () => {
+        chain = await chainOf(handle.workflowId, handle.firstExecutionRunId);
+        return chain.length >= 3;
+      },
+      15_000,
+    );
+    await handle.terminate('enough');
+    const [first, second, third] = chain as [Event[], Event[], Event[]];
+    const failed = first.at(-1)!.workflowExecutionFailedEventAttributes!;
+    expect(failed.failure?.message).toBe('cron run 1 failed');
+    expect(failed.retryState).toBe(ProtoRetryState.RETRY_STATE_RETRY_POLICY_NOT_SET);
+    expect(failed.newExecutionRunId).toBe(started(second).originalExecutionRunId);
+    expect(started(second).continuedFailure?.message).toBe('cron run 1 failed');
+    const completed = second.at(-1)!.workflowExecutionCompletedEventAttributes!;
+    expect(defaultPayloadConverter.fromPayload(completed.result!.payloads![0]!)).toEqual({
+      run: 2,
+      sawFailure: 'cron run 1 failed',
+    });
+    expect(defaultPayloadConverter.fromPayload(started(third).lastCompletionResult!.payloads![0]!)).toEqual({
+      run: 2,
+      sawFailure: 'cron run 1 failed',
+    });
+  });
+
   it('rejects a malformed cron schedule naming the field', async () => {
     const err = await rejectionOf(
       suite.h.client.workflow.start(cronCounterWorkflow, {
@@ -215,6 +272,6 @@ describe('cron workflows on the devserver', () => {
   });
 
   it('replays every workflow history this file produced', async () => {
-    await expect(suite.h.replayAll()).resolves.toBeGreaterThanOrEqual(15);
+    await expect(suite.h.replayAll()).resolves.toBeGreaterThanOrEqual(20);
   });
 });
