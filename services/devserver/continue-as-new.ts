@@ -123,7 +123,7 @@ export function continueAsNew(
   const taskQueue = { name: attrs.taskQueue?.name || old.taskQueue, kind: 'TASK_QUEUE_KIND_NORMAL' };
   const runTimeoutMs =
     protoTimeToMs(attrs.workflowRunTimeout) ||
-    (old.runDeadlineMs > 0 ? protoTimeToMs(oldStarted.workflowRunTimeout as ProtoTime | undefined) : 0);
+    protoTimeToMs(oldStarted.workflowRunTimeout as ProtoTime | undefined);
   const taskTimeoutMs = protoTimeToMs(attrs.workflowTaskTimeout) || old.workflowTaskTimeoutMs;
   const memo = attrs.memo ?? (old.memo ? { fields: old.memo } : undefined);
   const searchAttributes =
