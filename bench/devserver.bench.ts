@@ -21,7 +21,7 @@ const WARM_UP = 50;
 const MS_PER_TICK = 10;
 
 /** User + system CPU of another process in ms (Linux /proc), NaN elsewhere. */
-function processCpuMs(pid: number | undefined): number {
+export function processCpuMs(pid: number | undefined): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -45,7 +45,7 @@ export function validateScheduleActivity(run: Run, attrs: ScheduleActivityAttrib
 
 function runTimeoutMs(run: Run): number {
   const deadline = run.state.runDeadlineMs;
-  return deadline > 0 ? Math.max(1, deadline - run.state.startTimeMs) : 0;
+  return deadline > 0 ? Math.max(1, deadline - run.state.executionTimeMs) : 0;
 }
 
 /** Applies a (validated) ScheduleActivityTask command: `ActivityTaskScheduled` + dispatch. */

@@ -39,7 +39,7 @@ function childStartRequest(parent: Run, attrs: StartChildAttributes): StartReque
     workflowTaskTimeout: attrs.workflowTaskTimeout as StartRequest['workflowTaskTimeout'],
     workflowIdReusePolicy: attrs.workflowIdReusePolicy as string | undefined,
     retryPolicy: attrs.retryPolicy as StartRequest['retryPolicy'],
-    cronSchedule: attrs.cronSchedule,
+    cronSchedule: attrs.cronSchedule as string | undefined,
     memo: attrs.memo as StartRequest['memo'],
     searchAttributes: attrs.searchAttributes as StartRequest['searchAttributes'],
     ...(attrs.priority ? { priority: attrs.priority } : {}),
@@ -203,12 +203,15 @@ const CHILD_CLOSE_EVENTS: Record<string, [string, (attrs: Msg) => Msg]> = {
 /**
  * The engine's `onRunClosed` hook: applies the parent close policy to the run's open children
  * (also when it continued as new, as the real server does), then tells an open parent how the
- * child ended. A child that continued as new says nothing: its last run will.
+ * child ended. A child run followed by another of its chain says nothing: its last run will.
  */
 export function handleRunClosed(ctx: EngineContext, run: Run): void {
   applyParentClosePolicies(ctx, run);
   const link = run.state.parent;
-  if (!link || run.state.status === 'WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW') return;
+  const closeEvent = run.events[run.state.closeEventId - 1];
+  const attrs = closeEvent ? eventAttributes(closeEvent) : {};
+  // A run followed by another (continue-as-new, retry, cron) says nothing: the chain's last run will.
+  if (!link || attrs.newExecutionRunId) return;
   const parent = ctx.runs.get(runKey(link.namespace, link.runId));
   const child = parent?.state.children?.[link.initiatedEventId];
   if (!parent || !child || parent.state.status !== RUNNING) return;
@@ -216,8 +219,6 @@ export function handleRunClosed(ctx: EngineContext, run: Run): void {
   if (!mapping) return;
   delete parent.state.children?.[link.initiatedEventId];
   touch(ctx, parent);
-  const closeEvent = run.events[run.state.closeEventId - 1];
-  const attrs = closeEvent ? eventAttributes(closeEvent) : {};
   addExternalEvents(ctx, parent, [
     {
       eventType: mapping[0],

@@ -60,6 +60,11 @@ export interface EngineContext {
    * module needs no import of the child or schedule logic).
    */
   onRunClosed?: (run: Run) => void;
+  /**
+   * Called when a run's run or execution timeout fires (its started task already aborted): closes
+   * it as timed out and starts a retry or cron successor if one is due (a hook for the same reason).
+   */
+  onRunTimedOut?: (run: Run) => void;
 }
 
 /** Key of a task queue inside a namespace. */

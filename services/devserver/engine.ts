@@ -3,6 +3,7 @@ import { handleRunClosed } from './children';
 import { dispatchWorkflowTask, queueKey, type EngineContext, type EngineOptions } from './context';
 import type { Logger } from '../logger';
 import { NamespaceRegistry } from './namespaces';
+import { closeRunWithChain } from './retry-cron';
 import { DeadlineScheduler } from './scheduler';
 import { handleScheduledRunClosed, resumeSchedules } from './schedule-runner';
 import { makeRun, RUNNING, workflowKey, type Run } from './state';
@@ -76,6 +77,7 @@ export async function createEngine({
     handleRunClosed(ctx, run);
     handleScheduledRunClosed(ctx, run);
   };
+  ctx.onRunTimedOut = (run) => closeRunWithChain(ctx, run, { kind: 'timedOut' });
 
   const snapshot = await store.load();
   for (const record of snapshot.namespaces) ctx.namespaces.put(record);

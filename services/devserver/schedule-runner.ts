@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { commitInBackground, type EngineContext } from './context';
+import { isFollowedByNextRun } from './continue-as-new';
 import { DevServerError } from './errors';
 import type { Msg } from './proto';
 import { scheduleKey, type ScheduleRecord } from './schedule-record';
@@ -248,12 +249,13 @@ function pruneClosedRuns(ctx: EngineContext, record: ScheduleRecord): void {
 
 /**
  * Part of the engine's `onRunClosed` hook: when a workflow a schedule started closes (not when
- * it only continued as new), the schedule stops counting it as running, records its status,
+ * another run of its chain follows), the schedule stops counting it as running, records its status,
  * pauses on failure if asked to, and starts what its overlap policy buffered (in a transaction
  * of its own, so starting never nests inside the close).
  */
 export function handleScheduledRunClosed(ctx: EngineContext, run: Run): void {
-  if (ctx.schedules.size === 0 || run.state.status === 'WORKFLOW_EXECUTION_STATUS_CONTINUED_AS_NEW') return;
+  // A run followed by another of its chain (continue-as-new, retry, cron) is still running.
+  if (ctx.schedules.size === 0 || isFollowedByNextRun(run)) return;
   const payload = run.state.searchAttributes?.TemporalScheduledById as Msg | undefined;
   if (!payload) return;
   const { value: scheduleId } = decodeSearchAttributePayload(payload);

@@ -8,6 +8,7 @@ import {
   resolveActivityToken,
   startActivity,
 } from './activities';
+import { createActivityByIdHandlers } from './activity-by-id';
 import {
   clearStickyBinding,
   commit,
@@ -342,6 +343,8 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
         );
         return { cancelRequested, activityPaused: false, activityReset: false };
       }),
+
+    ...createActivityByIdHandlers(ctx, transact),
 
     ShutdownWorker: (req) =>
       transact(ctx, () => {

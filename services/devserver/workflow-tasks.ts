@@ -29,6 +29,7 @@ import {
 } from './external';
 import { indexSearchAttributes } from './namespace-search-attributes';
 import type { Msg } from './proto';
+import { closeRunWithChain } from './retry-cron';
 import { RUNNING, type ExecutionStatus, type PendingQuery, type Run } from './state';
 import { encodeTaskToken, type TaskToken } from './task-token';
 import {
@@ -571,21 +572,19 @@ function applyCommand(
       );
       return false;
     case 'COMMAND_TYPE_COMPLETE_WORKFLOW_EXECUTION':
-      close(
-        'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
-        { result: commandAttributes<Msg>(command, 'completeWorkflowExecutionCommandAttributes').result },
-        'WORKFLOW_EXECUTION_STATUS_COMPLETED',
-      );
+      closeRunWithChain(ctx, run, {
+        kind: 'completed',
+        result: commandAttributes<Msg>(command, 'completeWorkflowExecutionCommandAttributes').result,
+        completedEventId,
+      });
       return false;
     case 'COMMAND_TYPE_FAIL_WORKFLOW_EXECUTION':
-      close(
-        'EVENT_TYPE_WORKFLOW_EXECUTION_FAILED',
-        {
-          failure: commandAttributes<Msg>(command, 'failWorkflowExecutionCommandAttributes').failure,
-          retryState: 'RETRY_STATE_RETRY_POLICY_NOT_SET',
-        },
-        'WORKFLOW_EXECUTION_STATUS_FAILED',
-      );
+      closeRunWithChain(ctx, run, {
+        kind: 'failed',
+        failure: (commandAttributes<Msg>(command, 'failWorkflowExecutionCommandAttributes').failure as
+          Msg | undefined) ?? { message: 'workflow failed without a failure' },
+        completedEventId,
+      });
       return false;
     case 'COMMAND_TYPE_CANCEL_WORKFLOW_EXECUTION':
       close(

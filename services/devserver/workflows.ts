@@ -13,6 +13,7 @@ import {
   touch,
   type EngineContext,
 } from './context';
+import { nextCronDelayMs, validateCronSchedule } from './cron-schedule';
 import { AlreadyStartedError, InvalidArgumentError, NotFoundError } from './errors';
 import { indexSearchAttributes } from './namespace-search-attributes';
 import type { Msg } from './proto';
@@ -43,6 +44,7 @@ export interface StartRequest extends Msg {
   memo?: { fields?: Msg };
   searchAttributes?: { indexedFields?: Msg };
   workflowStartDelay?: ProtoTime;
+  cronSchedule?: string;
 }
 
 /** Checks the fields every start needs; INVALID_ARGUMENT names the first missing one. */
@@ -60,6 +62,12 @@ export function validateStartRequest(req: StartRequest): void {
   }
   const retry = validateRetryPolicy(req.retryPolicy);
   if (retry) throw new InvalidArgumentError(retry);
+  if (req.cronSchedule) {
+    const cron = validateCronSchedule(req.cronSchedule);
+    if (cron) throw new InvalidArgumentError(cron);
+    if (protoTimeToMs(req.workflowStartDelay) > 0)
+      throw new InvalidArgumentError('cronSchedule and workflowStartDelay cannot be used together');
+  }
 }
 
 /** Looks up a run by workflow id and optional run id (empty = current run), or NOT_FOUND. */
@@ -159,6 +167,15 @@ export function startWorkflow(
       }
     }
   }
+  if (req.cronSchedule) {
+    // A cron workflow's first run waits for the first cron time, like every later run.
+    const delayMs = nextCronDelayMs(req.cronSchedule, Date.now(), Date.now()) ?? 0;
+    req = { ...req, workflowStartDelay: msToDuration(delayMs) };
+    links = {
+      ...links,
+      startedAttributes: { initiator: 'CONTINUE_AS_NEW_INITIATOR_CRON_SCHEDULE', ...links.startedAttributes },
+    };
+  }
   return { run: createRun(ctx, namespace, req, requestId, signal, links), started: true };
 }
 
@@ -187,6 +204,12 @@ export function createRun(
     runTimeoutMs || Infinity,
   );
   const startDelayMs = protoTimeToMs(req.workflowStartDelay);
+  const executionDeadlineMs =
+    links.executionDeadlineMs ?? (executionTimeoutMs > 0 ? now + executionTimeoutMs : 0);
+  // The run timeout counts from the first workflow task's time (after the start delay or the
+  // retry / cron backoff), never past the execution deadline (server ApplyWorkflowExecutionStartedEvent).
+  let runDeadlineMs = runTimeoutMs > 0 ? now + startDelayMs + runTimeoutMs : 0;
+  if (executionDeadlineMs > 0 && runDeadlineMs > executionDeadlineMs) runDeadlineMs = executionDeadlineMs;
   const state: RunState = {
     namespace,
     workflowId: req.workflowId as string,
@@ -200,8 +223,8 @@ export function createRun(
     executionTimeMs: now + startDelayMs,
     closeTimeMs: 0,
     workflowTaskTimeoutMs: taskTimeoutMs,
-    runDeadlineMs: runTimeoutMs > 0 ? now + runTimeoutMs : 0,
-    executionDeadlineMs: links.executionDeadlineMs ?? (executionTimeoutMs > 0 ? now + executionTimeoutMs : 0),
+    runDeadlineMs,
+    executionDeadlineMs,
     memo: req.memo?.fields ?? null,
     searchAttributes: req.searchAttributes?.indexedFields ?? null,
     workflowTask: null,
@@ -245,8 +268,8 @@ export function createRun(
       retryPolicy: req.retryPolicy,
       cronSchedule: req.cronSchedule,
       workflowId: state.workflowId,
-      ...(executionTimeoutMs > 0
-        ? { workflowExecutionExpirationTime: msToTimestamp(state.executionDeadlineMs) }
+      ...(executionDeadlineMs > 0
+        ? { workflowExecutionExpirationTime: msToTimestamp(executionDeadlineMs) }
         : {}),
       ...(startDelayMs > 0 ? { firstWorkflowTaskBackoff: msToDuration(startDelayMs) } : {}),
       ...(req.priority ? { priority: req.priority } : {}),
@@ -269,10 +292,13 @@ export function armRunTimeout(ctx: EngineContext, run: Run): void {
   ctx.scheduler.set(run.key, 'run-timeout', Math.min(...deadlines), () => {
     if (run.state.status !== RUNNING) return;
     abortWorkflowTask(ctx, run);
-    const closeEventId = appendEvent(ctx, run, 'EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT', {
-      retryState: 'RETRY_STATE_TIMEOUT',
-    });
-    closeRun(ctx, run, 'WORKFLOW_EXECUTION_STATUS_TIMED_OUT', closeEventId);
+    if (ctx.onRunTimedOut) ctx.onRunTimedOut(run);
+    else {
+      const closeEventId = appendEvent(ctx, run, 'EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT', {
+        retryState: 'RETRY_STATE_TIMEOUT',
+      });
+      closeRun(ctx, run, 'WORKFLOW_EXECUTION_STATUS_TIMED_OUT', closeEventId);
+    }
     commitInBackground(ctx);
   });
 }

@@ -12,7 +12,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowClientInterceptor, type WorkflowHandle } from '@temporalio/client';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -126,6 +126,13 @@ export interface DevServerHarness {
   startWorker(options?: HarnessWorkerOptions): Promise<RunningWorker>;
   /** Replays a finished run's history through the same bundle: fails on nondeterminism. */
   replay(handle: WorkflowHandle): Promise<void>;
+  /**
+   * Replays, in one `Worker.runReplayHistories` batch, every run this harness's client started,
+   * their children and the later runs of their chains (continue-as-new, retry, cron). Throws one
+   * error listing every run that did not replay; resolves with how many were replayed. `except`
+   * leaves out workflow ids whose histories fail on purpose (e.g. workflow-task failures).
+   */
+  replayAll(options?: { except?: (workflowId: string) => boolean }): Promise<number>;
   /** Full history, typed (shorthand for `handle.fetchHistory()`). */
   history(handle: WorkflowHandle): Promise<temporal.api.history.v1.IHistoryEvent[]>;
   close(): Promise<void>;
@@ -139,6 +146,64 @@ export interface HarnessOptions {
   workflowsPath?: string;
   /** Connect to an already running server (e.g. a spawned CLI) instead of starting one. */
   address?: string;
+}
+
+/** One run of a workflow. */
+interface RunRef {
+  workflowId: string;
+  runId: string;
+}
+
+/** A client interceptor that notes every run the client starts (start and signal-with-start). */
+function recordStartedRuns(started: RunRef[]): WorkflowClientInterceptor {
+  return {
+    async startWithDetails(input, next) {
+      const output = await next(input);
+      started.push({ workflowId: input.options.workflowId, runId: output.runId });
+      return output;
+    },
+    async signalWithStart(input, next) {
+      const runId = await next(input);
+      started.push({ workflowId: input.options.workflowId, runId });
+      return runId;
+    },
+  };
+}
+
+/** The run a close event hands over to (continue-as-new, retry, cron), if any. */
+function nextRunOf(event: temporal.api.history.v1.IHistoryEvent): string | undefined {
+  return (
+    event.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ??
+    event.workflowExecutionCompletedEventAttributes?.newExecutionRunId ??
+    event.workflowExecutionFailedEventAttributes?.newExecutionRunId ??
+    event.workflowExecutionTimedOutEventAttributes?.newExecutionRunId ??
+    undefined
+  );
+}
+
+/** Histories of `roots`, their children and their chains' later runs, each run once. */
+async function collectRunHistories(
+  client: Client,
+  roots: RunRef[],
+  except: (workflowId: string) => boolean,
+): Promise<{ workflowId: string; history: temporal.api.history.v1.IHistory }[]> {
+  const seen = new Set<string>();
+  const queue = [...roots];
+  const histories: { workflowId: string; history: temporal.api.history.v1.IHistory }[] = [];
+  for (let ref = queue.shift(); ref; ref = queue.shift()) {
+    const key = `${ref.workflowId}\u0000${ref.runId}`;
+    if (seen.has(key) || except(ref.workflowId)) continue;
+    seen.add(key);
+    const history = await client.workflow.getHandle(ref.workflowId, ref.runId).fetchHistory();
+    histories.push({ workflowId: ref.workflowId, history });
+    for (const event of history.events ?? []) {
+      const child = event.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+      if (child?.workflowId && child.runId) queue.push({ workflowId: child.workflowId, runId: child.runId });
+      const next = nextRunOf(event);
+      if (next) queue.push({ workflowId: ref.workflowId, runId: next });
+    }
+  }
+  return histories;
 }
 
 /** Starts (or attaches to) a devserver and connects the official client and worker runtime to it. */
@@ -161,7 +226,12 @@ export async function startDevServerHarness(options: HarnessOptions = {}): Promi
   try {
     clientConnection = await Connection.connect({ address: server.address });
     connection = await NativeConnection.connect({ address: server.address });
-    const client = new Client({ connection: clientConnection, namespace });
+    const started: RunRef[] = [];
+    const client = new Client({
+      connection: clientConnection,
+      namespace,
+      interceptors: { workflow: [recordStartedRuns(started)] },
+    });
     const workflowBundle = await bundlePromise;
     const nativeConnection = connection;
 
@@ -201,6 +271,19 @@ export async function startDevServerHarness(options: HarnessOptions = {}): Promi
       },
       async replay(handle) {
         await Worker.runReplayHistory({ workflowBundle }, await handle.fetchHistory(), handle.workflowId);
+      },
+      async replayAll({ except = () => false } = {}) {
+        const histories = await collectRunHistories(client, started, except);
+        const failures: string[] = [];
+        for await (const result of Worker.runReplayHistories({ workflowBundle }, histories)) {
+          if (result.error) failures.push(`${result.workflowId} (${result.runId}): ${result.error.message}`);
+        }
+        if (failures.length > 0) {
+          throw new Error(
+            `${failures.length} of ${histories.length} histories did not replay:\n${failures.join('\n')}`,
+          );
+        }
+        return histories.length;
       },
       async history(handle) {
         const history = await handle.fetchHistory();

@@ -170,4 +170,8 @@ describe('activities on the devserver', () => {
     const [first, second] = suite.h.journal.attempts.get(key)!;
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(590);
   });
+
+  it('replays every workflow history this file produced', async () => {
+    await expect(suite.h.replayAll()).resolves.toBeGreaterThan(0);
+  });
 });

@@ -155,4 +155,8 @@ describe('activity timeouts, heartbeats and cancellation on the devserver', () =
     );
     await suite.h.replay(handle);
   });
+
+  it('replays every workflow history this file produced', async () => {
+    await expect(suite.h.replayAll()).resolves.toBeGreaterThan(0);
+  });
 });

@@ -168,4 +168,8 @@ describe('child workflows on the devserver', () => {
     await suite.h.replay(parent);
     await suite.h.replay(suite.h.client.workflow.getHandle(childId));
   });
+
+  it('replays every workflow history this file produced, children and later runs included', async () => {
+    await expect(suite.h.replayAll()).resolves.toBeGreaterThanOrEqual(18);
+  });
 });

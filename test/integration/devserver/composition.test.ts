@@ -153,4 +153,8 @@ describe('search attributes, memo and patches', () => {
     expect(upserted).toEqual(expect.arrayContaining(['CustomKeywordField', 'TemporalChangeVersion']));
     await suite.h.replay(handle);
   });
+
+  it('replays every workflow history this file produced, children and later runs included', async () => {
+    await expect(suite.h.replayAll()).resolves.toBeGreaterThanOrEqual(9);
+  });
 });

@@ -176,4 +176,8 @@ describe('clear errors for bad requests', () => {
     expect((err as { code?: number }).code).toBe(3 /* INVALID_ARGUMENT */);
     expect((err as Error).message).toMatch(/task ?queue/i);
   });
+
+  it('replays every workflow history this file produced', async () => {
+    await expect(suite.h.replayAll()).resolves.toBeGreaterThan(0);
+  });
 });

@@ -45,4 +45,8 @@ describe('queries on the devserver', () => {
     await handle.signal(addSignal, 'done');
     await handle.result();
   });
+
+  it('replays every workflow history this file produced', async () => {
+    await expect(suite.h.replayAll()).resolves.toBeGreaterThan(0);
+  });
 });

@@ -11,6 +11,7 @@ import {
   awaitChildWorkflow,
   greetWorkflow,
   pendingWorkWorkflow,
+  retryingWorkflow,
 } from '../../fixtures/devserver/workflows';
 
 // The devserver CLI as a child process on this run's private PostgreSQL database (global setup).
@@ -159,6 +160,34 @@ describe('devserver CLI on PostgreSQL', () => {
       expect((await child.describe()).parentExecution?.workflowId).toBe(parent.workflowId);
       await h.replay(parent);
       await h.replay(child);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('continues a workflow retry chain whose backoff spanned a SIGKILL', async () => {
+    const worker = await h.fixtureWorker();
+    try {
+      const handle = await h.client.workflow.start(retryingWorkflow, {
+        taskQueue: worker.taskQueue,
+        workflowId: h.workflowId('pg-retry'),
+        args: [{ succeedOnAttempt: 2 }],
+        retry: { initialInterval: '2s', maximumAttempts: 3 },
+      });
+      // Attempt 1 failed and attempt 2 waits out its backoff when the server dies.
+      await waitFor('the retry run', async () => {
+        const current = await h.history(h.client.workflow.getHandle(handle.workflowId));
+        return current[0]?.workflowExecutionStartedEventAttributes?.attempt === 2;
+      });
+
+      await restart('SIGKILL');
+
+      await expect(handle.result()).resolves.toEqual({ attempt: 2, lastFailure: 'attempt 1 failed' });
+      const first = await h.history(
+        h.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId),
+      );
+      expect(first.at(-1)?.workflowExecutionFailedEventAttributes?.newExecutionRunId).toBeTruthy();
+      await h.replayAll();
     } finally {
       await worker.stop();
     }

@@ -105,4 +105,8 @@ describe('signals on the devserver', () => {
     ]);
     await suite.h.replay(handle);
   });
+
+  it('replays every workflow history this file produced', async () => {
+    await expect(suite.h.replayAll()).resolves.toBeGreaterThan(0);
+  });
 });

@@ -187,4 +187,8 @@ describe('StartWorkflowExecution on the devserver', () => {
     expect(elapsed).toBeLessThan(5_000);
     expect((await handle.describe()).status.name).toBe('TIMED_OUT');
   });
+
+  it('replays every workflow history this file produced', async () => {
+    await expect(suite.h.replayAll()).resolves.toBeGreaterThan(0);
+  });
 });

@@ -48,4 +48,8 @@ describe('timers on the devserver', () => {
     expect(canceled.timerId).not.toBe(fired.timerId);
     await suite.h.replay(handle);
   });
+
+  it('replays every workflow history this file produced', async () => {
+    await expect(suite.h.replayAll()).resolves.toBeGreaterThan(0);
+  });
 });

@@ -47,4 +47,8 @@ describe('workflow task failures on the devserver', () => {
     expect((await handle.describe()).status.name).toBe('TERMINATED');
     expect(eventTypes(await suite.h.history(handle)).at(-1)).toBe('WORKFLOW_EXECUTION_TERMINATED');
   });
+
+  it('replays every workflow history this file produced', async () => {
+    await expect(suite.h.replayAll()).resolves.toBeGreaterThan(0);
+  });
 });
