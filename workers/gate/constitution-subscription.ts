@@ -1,0 +1,87 @@
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import { createConstitutionConsumer, createConstitutionNotifier } from '../../services/consumers';
+import { retryUntil } from '../../services/kafka';
+import type { Logger } from '../../services/logger';
+import { subscribeToConstitutionUpdates, type ConstitutionHolder } from './constitution-holder';
+
+export interface ConstitutionSubscriptionDeps {
+  kafka: Kafka;
+  /** Required by the event consumer; the constitution consumer writes nothing to it. */
+  pool: Pool;
+  holder: Pick<ConstitutionHolder, 'apply' | 'refreshFromStore'>;
+  logger: Logger;
+  /** Kafka consumer session timeout (config `KAFKA_SESSION_TIMEOUT_MS`). */
+  sessionTimeout?: number;
+  /** Consumer group; one per process by default, so every worker sees every update. */
+  groupId?: string;
+}
+
+/** A running subscription; `stop()` leaves the consumer group and stops retrying to join it. */
+export interface ConstitutionSubscription {
+  /** Resolves once the consumer joined its group (never, while Kafka stays down). */
+  readonly joined: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Hot reload of the worker's constitution from Kafka: consumes `constitution.updated` and hands
+ * each event to the holder, which verifies the signed document against the worker's trust store
+ * and installs it only when newer. It joins in the background and keeps retrying while Kafka is
+ * down, so a worker never waits for Kafka to start gating (the holder's Postgres poll covers the
+ * time without it). Once joined it re-reads the store: an update published between the holder's
+ * start-up load and the join is not on the topic from this consumer's point of view (it starts
+ * at the latest offset), so the store is the only place to find it.
+ */
+export function startConstitutionSubscription({
+  kafka,
+  pool,
+  holder,
+  logger,
+  sessionTimeout,
+  groupId,
+}: ConstitutionSubscriptionDeps): ConstitutionSubscription {
+  const log = logger.child({ component: 'constitution-subscription' });
+  const notifier = createConstitutionNotifier(log);
+  subscribeToConstitutionUpdates(holder, (handler) => notifier.onConstitutionUpdated(handler), log);
+  const consumer = createConstitutionConsumer({
+    kafka,
+    pool,
+    logger: log,
+    notifier,
+    ...(sessionTimeout !== undefined ? { sessionTimeout } : {}),
+    ...(groupId !== undefined ? { groupId } : {}),
+  });
+  const abort = new AbortController();
+  const joined = retryUntil(
+    async () => {
+      try {
+        await consumer.start();
+      } catch (err) {
+        await consumer.stop().catch(() => undefined);
+        throw err;
+      }
+    },
+    { logger: log, what: 'subscribe to constitution updates on Kafka', signal: abort.signal },
+  ).then(async () => {
+    log.info('subscribed to constitution updates on Kafka');
+    await holder.refreshFromStore().catch((err: unknown) => {
+      log.error({ err }, 'constitution refresh after joining failed; the poll will retry');
+    });
+  });
+  // Observed by stop(); an abort while Kafka is down is not an error.
+  const settled = joined.catch(() => undefined);
+  return {
+    joined,
+    async stop() {
+      abort.abort();
+      const leave = () =>
+        consumer.stop().catch((err: unknown) => log.error({ err }, 'leaving the consumer group failed'));
+      // Disconnecting first cuts short a join in progress; once that attempt has settled, a
+      // second (idempotent) disconnect covers a join that completed in between.
+      await leave();
+      await settled;
+      await leave();
+    },
+  };
+}
