@@ -1,6 +1,10 @@
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
-import { createConstitutionConsumer, createConstitutionNotifier } from '../../services/consumers';
+import {
+  constitutionReloadGroupId,
+  createConstitutionConsumer,
+  createConstitutionNotifier,
+} from '../../services/consumers';
 import { retryUntil } from '../../services/kafka';
 import type { Logger } from '../../services/logger';
 import { subscribeToConstitutionUpdates, type ConstitutionHolder } from './constitution-holder';
@@ -19,7 +23,12 @@ export interface ConstitutionSubscriptionDeps {
 
 /** A running subscription; `stop()` leaves the consumer group and stops retrying to join it. */
 export interface ConstitutionSubscription {
-  /** Resolves once the consumer joined its group (never, while Kafka stays down). */
+  /** The consumer group of this process. */
+  readonly groupId: string;
+  /**
+   * Resolves once the consumer joined its group, fetched once (its starting offsets are fixed)
+   * and the store was re-read; pending while Kafka stays down, rejected when stopped before.
+   */
   readonly joined: Promise<void>;
   stop(): Promise<void>;
 }
@@ -29,9 +38,9 @@ export interface ConstitutionSubscription {
  * each event to the holder, which verifies the signed document against the worker's trust store
  * and installs it only when newer. It joins in the background and keeps retrying while Kafka is
  * down, so a worker never waits for Kafka to start gating (the holder's Postgres poll covers the
- * time without it). Once joined it re-reads the store: an update published between the holder's
- * start-up load and the join is not on the topic from this consumer's point of view (it starts
- * at the latest offset), so the store is the only place to find it.
+ * time without it). Once joined and past its first fetch it re-reads the store: the consumer
+ * starts at the latest offset, so an update published between the holder's start-up load and
+ * that first fetch never reaches it by Kafka, and the store is the only place to find it.
  */
 export function startConstitutionSubscription({
   kafka,
@@ -39,7 +48,7 @@ export function startConstitutionSubscription({
   holder,
   logger,
   sessionTimeout,
-  groupId,
+  groupId = constitutionReloadGroupId(),
 }: ConstitutionSubscriptionDeps): ConstitutionSubscription {
   const log = logger.child({ component: 'constitution-subscription' });
   const notifier = createConstitutionNotifier(log);
@@ -50,17 +59,36 @@ export function startConstitutionSubscription({
     logger: log,
     notifier,
     ...(sessionTimeout !== undefined ? { sessionTimeout } : {}),
-    ...(groupId !== undefined ? { groupId } : {}),
+    groupId,
   });
   const abort = new AbortController();
+  const aborted = new Promise<never>((_, reject) =>
+    abort.signal.addEventListener(
+      'abort',
+      () => reject(new Error('constitution subscription stopped before it joined')),
+      { once: true },
+    ),
+  );
+  aborted.catch(() => undefined);
+  const kafkaConsumer = consumer.consumer;
+  // The first completed fetch, not the join, is when the group's starting offsets are fixed.
+  const firstFetch = () =>
+    new Promise<void>((resolve) => {
+      const remove = kafkaConsumer.on(kafkaConsumer.events.FETCH, () => {
+        remove();
+        resolve();
+      });
+    });
   const joined = retryUntil(
     async () => {
+      const fetched = firstFetch();
       try {
         await consumer.start();
       } catch (err) {
         await consumer.stop().catch(() => undefined);
         throw err;
       }
+      await Promise.race([fetched, aborted]);
     },
     { logger: log, what: 'subscribe to constitution updates on Kafka', signal: abort.signal },
   ).then(async () => {
@@ -72,6 +100,7 @@ export function startConstitutionSubscription({
   // Observed by stop(); an abort while Kafka is down is not an error.
   const settled = joined.catch(() => undefined);
   return {
+    groupId,
     joined,
     async stop() {
       abort.abort();
