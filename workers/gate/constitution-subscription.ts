@@ -62,12 +62,9 @@ export function startConstitutionSubscription({
     groupId,
   });
   const abort = new AbortController();
+  const stoppedBeforeJoining = () => new Error('constitution subscription stopped before it joined');
   const aborted = new Promise<never>((_, reject) =>
-    abort.signal.addEventListener(
-      'abort',
-      () => reject(new Error('constitution subscription stopped before it joined')),
-      { once: true },
-    ),
+    abort.signal.addEventListener('abort', () => reject(stoppedBeforeJoining()), { once: true }),
   );
   aborted.catch(() => undefined);
   const kafkaConsumer = consumer.consumer;
@@ -91,12 +88,18 @@ export function startConstitutionSubscription({
       await Promise.race([fetched, aborted]);
     },
     { logger: log, what: 'subscribe to constitution updates on Kafka', signal: abort.signal },
-  ).then(async () => {
-    log.info('subscribed to constitution updates on Kafka');
-    await holder.refreshFromStore().catch((err: unknown) => {
-      log.error({ err }, 'constitution refresh after joining failed; the poll will retry');
-    });
-  });
+  ).then(
+    async () => {
+      log.info('subscribed to constitution updates on Kafka');
+      await holder.refreshFromStore().catch((err: unknown) => {
+        log.error({ err }, 'constitution refresh after joining failed; the poll will retry');
+      });
+    },
+    (err: unknown) => {
+      // However the abort surfaced (the backoff sleep, a join cut short), say what happened.
+      throw abort.signal.aborted ? stoppedBeforeJoining() : err;
+    },
+  );
   // Observed by stop(); an abort while Kafka is down is not an error.
   const settled = joined.catch(() => undefined);
   return {
