@@ -206,7 +206,7 @@ steps: [{ id: a, persona: w, instruction: fetch, tools: [http.request] }]
     expect(JSON.stringify(parsed.diagnostics)).toContain('trust');
   });
 
-  it('keeps the content hash of a persona without trust unchanged by the optional field', () => {
+  it('leaves trust out of a template that sets none, so its content hash stays as it was', () => {
     const withDefault = parsePersona(
       `id: worker\nversion: 1.0.0\nname: W\ndescription: d\nsystemPrompt: A worker that sets no trust at all.\nmodel: { planning: a/b, implementation: a/c }\n`,
     );
