@@ -51,11 +51,11 @@ function embedderFrom(config: Config): Embedder | undefined {
 
 /**
  * Composition root of the execution activities: builds every client and store once from
- * config and the injected connections, and returns the activity functions a worker registers.
- * Workflows call them through `proxyActivities<ExecutionActivities>` with the presets in
- * `activities/shared/activity-options.ts`.
+ * config and the injected connections, and returns the activity functions a worker registers
+ * together with the tool registry they execute, so the worker's constitution gate judges tool
+ * calls against the very same registry (one source of tool ids, risks and write flags).
  */
-export function createExecutionActivities({
+export function createExecution({
   config,
   pool,
   redis,
@@ -82,7 +82,7 @@ export function createExecutionActivities({
     }),
     ...tools,
   ]);
-  return {
+  const activities = {
     ...createSlmActivities({
       providers: createSlmProviders(config),
       budgets,
@@ -95,6 +95,16 @@ export function createExecutionActivities({
     ...createMemoryActivities({ store: memory, invocation }),
     ...createBudgetActivities({ budgets }),
   };
+  return { activities, toolRegistry: registry };
+}
+
+/**
+ * The activity functions of {@link createExecution}, for callers that do not need the registry.
+ * Workflows call them through `proxyActivities<ExecutionActivities>` with the presets in
+ * `activities/shared/activity-options.ts`.
+ */
+export function createExecutionActivities(deps: ExecutionActivitiesDeps) {
+  return createExecution(deps).activities;
 }
 
 export type ExecutionActivities = ReturnType<typeof createExecutionActivities>;
@@ -134,5 +144,5 @@ export type {
   SlmUsage,
   SlmStopReason,
 } from './slm/types';
-export type { ToolInfo, ToolRisk, ToolSideEffect } from './tools/registry';
+export type { ToolInfo, ToolRegistry, ToolRisk, ToolSideEffect } from './tools/registry';
 export { BUILTIN_TOOL_IDS, WORKFLOW_HANDLED_TOOL_IDS, type BuiltinToolId } from './shared/tool-ids';

@@ -9,7 +9,7 @@ import {
 import { ancestorTest, criticalPath, findCycles, topologicalLayers, type Graph } from './graph';
 import { tightenGuardrails, type Guardrails } from './guardrails';
 import { contentHash } from './hash';
-import { personaHash } from './persona-schema';
+import { DEFAULT_PERSONA_TRUST, personaHash } from './persona-schema';
 import {
   PLAN_VERSION,
   type CapsulePlan,
@@ -345,6 +345,7 @@ async function resolvePersonas(
       tools: o.tools ? o.tools.filter((t) => allow.has(t)) : [...template.tools],
       skills: template.skills,
       maxTurns: o.maxTurns ?? template.maxTurns,
+      trust: template.trust ?? DEFAULT_PERSONA_TRUST,
     });
   }
   return out;

@@ -31,7 +31,13 @@ export {
   type StepTask,
   type Trigger,
 } from './capsule-schema';
-export { personaSchema, personaHash, type Persona, type PersonaInput } from './persona-schema';
+export {
+  DEFAULT_PERSONA_TRUST,
+  personaSchema,
+  personaHash,
+  type Persona,
+  type PersonaInput,
+} from './persona-schema';
 export { guardrailsSchema, tightenGuardrails, type Guardrails } from './guardrails';
 export { BUILTIN_TOOLS, parseDuration, splitReference } from './primitives';
 export {

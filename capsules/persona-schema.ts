@@ -3,6 +3,12 @@ import { contentHash } from './hash';
 import { documentId, modelRef, reference, semverVersion, toolId } from './primitives';
 
 /**
+ * Trust the constitution gate gives a persona whose template sets no `trust` (the middle of the
+ * scale: neither a vetted nor a distrusted agent).
+ */
+export const DEFAULT_PERSONA_TRUST = 0.5;
+
+/**
  * Persona template (persona package): who an agent is and how it works. Versioned like capsules;
  * its content hash pins exactly what a run used. Sandbox-safe.
  */
@@ -30,6 +36,16 @@ export const personaSchema = z.strictObject({
   skills: z.array(reference).default([]),
   /** Agent-loop turn limit. */
   maxTurns: z.number().int().min(1).max(500).default(20),
+  /**
+   * How far the constitution gate trusts this persona, in [0, 1] (the `personaTrust` feature of
+   * the score). Optional so templates without it keep their content hash;
+   * @default DEFAULT_PERSONA_TRUST (0.5)
+   */
+  trust: z
+    .number()
+    .min(0, { message: 'expected a trust level from 0 to 1' })
+    .max(1, { message: 'expected a trust level from 0 to 1' })
+    .optional(),
 });
 
 export type PersonaInput = z.input<typeof personaSchema>;

@@ -27,6 +27,11 @@ export interface ResolvedPersona {
   tools: string[];
   skills: string[];
   maxTurns: number;
+  /**
+   * Trust the gate gives this persona in [0, 1]: the template's `trust`, else
+   * `DEFAULT_PERSONA_TRUST`. Absent from plans compiled before it existed.
+   */
+  trust?: number;
 }
 
 export interface PlanReview {

@@ -2,13 +2,9 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
-import { createExecutionActivities } from '../activities';
+import { createExecution } from '../activities';
 import { createCapsuleLoaderActivities } from '../activities/capsule-loader';
-import { builtinTools } from '../activities/tools/builtin-tools';
-import { createHttpRequester } from '../activities/tools/http-request';
-import { createMemoryStore } from '../activities/memory/memory-store';
-import { createToolRegistry, type ToolDescriptor } from '../activities/tools/registry';
-import { createWorkspaces } from '../activities/tools/workspace';
+import type { ToolDescriptor } from '../activities/tools/registry';
 import { createCapsuleRegistry } from '../capsules/registry/registry-store';
 import type { Config } from '../services/config';
 import type { Logger } from '../services/logger';
@@ -44,52 +40,28 @@ export interface SomagentWorkerDeps {
 }
 
 /**
- * The tool registry as the gate sees it. The execution activities build their own registry
- * from the same descriptors; this one only answers `list` and `writes` (nothing executes here),
- * so its memory store needs no embedder.
- */
-function gateToolRegistry({
-  config,
-  pool,
-  tools = [],
-}: Pick<SomagentWorkerDeps, 'config' | 'pool' | 'tools'>) {
-  return createToolRegistry([
-    ...builtinTools({
-      workspaces: createWorkspaces({ root: config.WORKSPACE_ROOT }),
-      httpRequest: createHttpRequester({
-        allowedHosts: config.HTTP_TOOL_ALLOWED_HOSTS,
-        maxResponseBytes: config.HTTP_TOOL_MAX_RESPONSE_BYTES,
-        timeoutMs: config.HTTP_TOOL_TIMEOUT_MS,
-        secrets: [],
-      }),
-      memory: createMemoryStore({ pool }),
-    }),
-    ...tools,
-  ]);
-}
-
-/**
  * The one worker shape of SomaGent: every workflow type and every activity on one task queue,
  * each activity behind the constitution gate, payloads through the codec. The caller owns the
  * connections and closes them after `worker.run()` returns.
  */
 export async function createSomagentWorker(deps: SomagentWorkerDeps): Promise<Worker> {
   const { config, logger, connection, pool, redis, holder } = deps;
+  const execution = createExecution({
+    config,
+    pool,
+    redis,
+    logger,
+    ...(deps.tools ? { tools: deps.tools } : {}),
+  });
   const activities = {
-    ...createExecutionActivities({
-      config,
-      pool,
-      redis,
-      logger,
-      ...(deps.tools ? { tools: deps.tools } : {}),
-    }),
+    ...execution.activities,
     ...createCapsuleLoaderActivities({ registry: createCapsuleRegistry({ pool }) }),
   };
   const gate = createConstitutionGate({
     pool,
     holder,
     logger,
-    toolCatalog: toolCatalogFromRegistry(gateToolRegistry(deps)),
+    toolCatalog: toolCatalogFromRegistry(execution.toolRegistry),
     ...(deps.metricsRegistry ? { metrics: createGateMetrics(deps.metricsRegistry) } : {}),
   });
   return Worker.create({

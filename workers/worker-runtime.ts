@@ -1,35 +1,46 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { TrustStore } from '../constitution';
 import type { Config } from '../services/config';
 import { prepareConstitutionTrust } from '../services/constitution';
+import { createKafka, kafkaOptionsFromConfig } from '../services/kafka';
 import type { Logger } from '../services/logger';
 import { createPool } from '../services/postgres';
 import { createRedis } from '../services/redis';
 import { createSomagentWorker } from './create-worker';
-import { createConstitutionHolder, type ConstitutionHolder } from './gate';
+import {
+  createConstitutionHolder,
+  startConstitutionSubscription,
+  type ConstitutionHolder,
+  type ConstitutionSubscription,
+} from './gate';
 import { registerSearchAttributes } from './register-search-attributes';
-
-/** Polls for a newer constitution this often when no Kafka hot reload reaches the worker. */
-export const CONSTITUTION_POLL_MS = 30_000;
 
 export interface WorkerRuntime {
   worker: Worker;
+  /** The constitution in force: `holder.version` / `holder.hash` are the active version. */
   holder: ConstitutionHolder;
+  /** The Kafka hot reload (null when `CONSTITUTION_RELOAD_KAFKA=false`). */
+  constitutionSubscription: ConstitutionSubscription | null;
   /** Runs until `worker.shutdown()`, then closes every connection the runtime opened. */
   run(): Promise<void>;
 }
 
 /**
  * The worker's composition root: Postgres pool, Redis, Temporal connection, constitution trust
- * (dev-signed default outside production) and holder, then the worker. `npm run worker` and
- * `npm start` both start workers this way. On a failure while starting, whatever was opened is
- * closed before the error propagates.
+ * (dev-signed default outside production) and holder (polling Postgres every
+ * `CONSTITUTION_POLL_INTERVAL_MS`, plus the Kafka hot reload unless `CONSTITUTION_RELOAD_KAFKA`
+ * is off), then the worker. `npm run worker` and `npm start` both start workers this way. On a
+ * failure while starting, whatever was opened is closed before the error propagates.
  */
 export async function startWorkerRuntime({
   config,
   logger,
+  trustStore: preparedTrustStore,
 }: {
   config: Config;
   logger: Logger;
+  /** Constitution trust prepared by the caller (`npm start` shares it with the service). */
+  trustStore?: TrustStore;
 }): Promise<WorkerRuntime> {
   const pool = createPool({
     url: config.DATABASE_URL,
@@ -43,7 +54,9 @@ export async function startWorkerRuntime({
   });
   let connection: NativeConnection | undefined;
   let holder: ConstitutionHolder | undefined;
+  let subscription: ConstitutionSubscription | null = null;
   const close = async () => {
+    await subscription?.stop();
     holder?.stop();
     await connection
       ?.close()
@@ -58,19 +71,30 @@ export async function startWorkerRuntime({
       namespace: config.TEMPORAL_NAMESPACE,
       logger,
     });
-    const { trustStore } = await prepareConstitutionTrust({ config, logger, pool });
+    const trustStore =
+      preparedTrustStore ?? (await prepareConstitutionTrust({ config, logger, pool })).trustStore;
     const started = createConstitutionHolder({
       pool,
       trustStore,
       logger,
-      pollIntervalMs: CONSTITUTION_POLL_MS,
+      pollIntervalMs: config.CONSTITUTION_POLL_INTERVAL_MS,
     });
     holder = started;
     await started.start();
+    if (config.CONSTITUTION_RELOAD_KAFKA) {
+      subscription = startConstitutionSubscription({
+        kafka: createKafka(kafkaOptionsFromConfig(config, { logger, component: 'worker' })),
+        pool,
+        holder: started,
+        logger,
+        sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
+      });
+    }
     const worker = await createSomagentWorker({ config, logger, connection, pool, redis, holder: started });
     return {
       worker,
       holder: started,
+      constitutionSubscription: subscription,
       run: async () => {
         try {
           await worker.run();

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { CapsuleLoaderActivities, LoadCapsulePlanResult } from '../activities/capsule-loader';
 import type { CapsulePlan, CapsulePlanStep, PersonaPlanStep, PlanStep } from '../capsules/plan';
+import { DEFAULT_PERSONA_TRUST } from '../capsules/persona-schema';
 import { ApprovalRegistry, type ApprovalDecision, type PendingApproval } from './approvals';
 import { BudgetLedger } from './budget-ledger';
 import { describeFailure } from './failures';
@@ -56,8 +57,6 @@ import { mergeTaint } from './taint';
 
 /** Tenant of runs started without one. */
 export const DEFAULT_TENANT = 'default';
-/** Trust the gate gives a step's persona (persona templates carry no trust level yet). */
-export const DEFAULT_PERSONA_TRUST = 0.5;
 /** Approval id of the forecast-over-limit approval of a run. */
 export const forecastApprovalId = (workflowId: string) => `${workflowId}:forecast`;
 
@@ -368,7 +367,8 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
             systemPrompt: persona.systemPrompt,
             model: step.model,
             temperature: persona.temperature,
-            trustLevel: DEFAULT_PERSONA_TRUST,
+            // From the persona template; plans compiled before templates had `trust` lack it.
+            trustLevel: persona.trust ?? DEFAULT_PERSONA_TRUST,
             maxTurns: step.maxTurns,
           },
           instruction,

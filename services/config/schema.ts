@@ -95,6 +95,22 @@ export const envSchema = z.object({
   CONSTITUTION_HOST: z.string().trim().min(1).default('127.0.0.1'),
   /** Outside production: sign the shipped default with the local dev key and publish it at first start. */
   CONSTITUTION_BOOTSTRAP_DEFAULT: bool.default(true),
+  // --- constitution hot reload in the worker (workers/gate) ---
+  /**
+   * Workers subscribe to `constitution.updated` on Kafka (KAFKA_BROKERS) and install a newer
+   * signed version as soon as it is published. false: the worker only polls Postgres.
+   */
+  CONSTITUTION_RELOAD_KAFKA: bool.default(true),
+  /**
+   * How often a worker reads the version in force from Postgres, in milliseconds: the fallback
+   * that converges when Kafka is not configured, down, or an event was missed.
+   */
+  CONSTITUTION_POLL_INTERVAL_MS: z.coerce
+    .number({ message: 'expected a number of milliseconds' })
+    .int({ message: 'expected a whole number' })
+    .min(1_000, { message: 'expected 1000 to 86400000 (1 s to 1 day)' })
+    .max(86_400_000, { message: 'expected 1000 to 86400000 (1 s to 1 day)' })
+    .default(30_000),
   // --- Event pipeline (services/relay, services/consumers) ---
   /** Outbox rows the relay claims and publishes per transaction. */
   RELAY_BATCH_SIZE: z.coerce

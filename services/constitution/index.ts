@@ -18,4 +18,4 @@ export { RequestValidationError, VersionConflictError } from './errors';
 export { loadCurrentConstitution, verifyConstitutionUpdate } from './loader';
 export { loadOrCreateDevSigningKey, publishDefaultIfEmpty, DEV_KEY_NAME } from './bootstrap';
 export { startConstitutionService, type RunningConstitutionService } from './start';
-export { prepareConstitutionTrust } from './trust-setup';
+export { prepareConstitutionTrust, type ConstitutionTrust } from './trust-setup';

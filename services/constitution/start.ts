@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { createPool, migrate } from '../postgres';
 import { createConstitutionService } from './service';
-import { prepareConstitutionTrust } from './trust-setup';
+import { prepareConstitutionTrust, type ConstitutionTrust } from './trust-setup';
 
 export interface RunningConstitutionService {
   /** `http://host:port` it listens on. */
@@ -16,25 +16,32 @@ export interface RunningConstitutionService {
 /**
  * Starts the constitution service: migrate → pool → trust store (AUTH_JWKS, plus a local
  * development key outside production) → first-start default → listen. Used by the service's own
- * entry point and by `npm start`, which runs it in-process.
+ * entry point and by `npm start`, which runs it in-process, migrates and prepares the trust once
+ * for every component and passes `migrated` and `trust`.
  */
 export async function startConstitutionService({
   config,
   logger,
   port = config.CONSTITUTION_PORT,
+  migrated = false,
+  trust,
 }: {
   config: Config;
   logger: Logger;
   port?: number;
+  /** The caller already migrated the schema. @default false */
+  migrated?: boolean;
+  /** Trust prepared by the caller (`prepareConstitutionTrust`); otherwise prepared here. */
+  trust?: ConstitutionTrust;
 }): Promise<RunningConstitutionService> {
-  await migrate({ url: config.DATABASE_URL, logger });
+  if (!migrated) await migrate({ url: config.DATABASE_URL, logger });
   const pool = createPool({
     url: config.DATABASE_URL,
     max: config.DATABASE_POOL_MAX,
     applicationName: 'somagent-constitution',
   });
   try {
-    const { trustStore, authJwks } = await prepareConstitutionTrust({ config, logger, pool });
+    const { trustStore, authJwks } = trust ?? (await prepareConstitutionTrust({ config, logger, pool }));
     const app = createConstitutionService({
       pool,
       logger,

@@ -8,6 +8,14 @@ import { createConstitutionStore } from './store';
 
 type Jwks = ReturnType<typeof loadJwks>;
 
+/** What {@link prepareConstitutionTrust} prepared: share it instead of preparing twice. */
+export interface ConstitutionTrust {
+  /** Keys that sign constitutions. */
+  trustStore: TrustStore;
+  /** Keys of admin tokens (AUTH_JWKS). */
+  authJwks: Jwks;
+}
+
 /**
  * The keys a process trusts for constitutions: AUTH_JWKS, plus — outside production — a local
  * development key (created under the data dir on first use) that signs the shipped default
@@ -24,7 +32,7 @@ export async function prepareConstitutionTrust({
   config: Config;
   logger: Logger;
   pool: Pool;
-}): Promise<{ trustStore: TrustStore; authJwks: Jwks }> {
+}): Promise<ConstitutionTrust> {
   const production = config.NODE_ENV === 'production';
   if (production && !config.AUTH_JWKS) {
     throw new Error(

@@ -43,6 +43,11 @@ export function createConstitutionNotifier(logger: Logger): ConstitutionNotifier
   };
 }
 
+/** A consumer group of its own for one process: every worker must see every update. */
+export function constitutionReloadGroupId(): string {
+  return `somagent.constitution-reload.${hostname()}.${randomUUID()}`;
+}
+
 export interface ConstitutionConsumerOptions {
   kafka: Kafka;
   pool: Pool;
@@ -50,7 +55,7 @@ export interface ConstitutionConsumerOptions {
   notifier: ConstitutionNotifier;
   /**
    * Every worker must see every update, so each process is its own consumer group.
-   * @default `somagent.constitution-reload.<host>.<random>`
+   * @default {@link constitutionReloadGroupId} (`somagent.constitution-reload.<host>.<random>`)
    */
   groupId?: string;
   sessionTimeout?: number;
@@ -72,7 +77,7 @@ export interface ConstitutionConsumerOptions {
  */
 export function createConstitutionConsumer({
   notifier,
-  groupId = `somagent.constitution-reload.${hostname()}.${randomUUID()}`,
+  groupId = constitutionReloadGroupId(),
   rememberIds = 1_000,
   fromBeginning = false,
   ...options

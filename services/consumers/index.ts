@@ -30,6 +30,7 @@ export {
 export {
   createConstitutionNotifier,
   createConstitutionConsumer,
+  constitutionReloadGroupId,
   CONSTITUTION_UPDATED,
   type ConstitutionNotifier,
   type ConstitutionUpdatedHandler,

@@ -3,7 +3,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { onShutdownSignal } from '../shutdown-signal';
 import { startWorkerRuntime } from '../../workers/worker-runtime';
 import { loadConfig, redactUrl } from '../config';
-import { startConstitutionService } from '../constitution';
+import { prepareConstitutionTrust, startConstitutionService } from '../constitution';
 import { createLogger } from '../logger';
 import { createDataConverter } from '../payloads';
 import { createPool } from '../postgres';
@@ -46,20 +46,38 @@ async function main(): Promise<void> {
       logger,
     });
     if (temporal.started) started.push(temporal.started);
-    const platformConfig = { ...infra.config, TEMPORAL_ADDRESS: temporal.address };
+    const platformConfig = {
+      ...infra.config,
+      TEMPORAL_ADDRESS: temporal.address,
+      // `npm start` runs no Kafka and no relay: the worker polls for constitution updates unless
+      // CONSTITUTION_RELOAD_KAFKA is set explicitly (e.g. with `npm run relay` and a broker up).
+      CONSTITUTION_RELOAD_KAFKA: process.env.CONSTITUTION_RELOAD_KAFKA
+        ? config.CONSTITUTION_RELOAD_KAFKA
+        : false,
+    };
+
+    const pool = createPool({ url: platformConfig.DATABASE_URL, max: 4, applicationName: 'somagent-start' });
+    started.push({ kind: 'pool', address: '', stop: () => pool.end() });
+    // Once for every component: startInfrastructure migrated; the trust (and the dev default
+    // constitution) is prepared here and shared by the constitution service and the worker.
+    const trust = await prepareConstitutionTrust({ config: platformConfig, logger, pool });
 
     const constitution = await startConstitutionService({
       config: platformConfig,
       logger,
       port: (await isPortFree(config.CONSTITUTION_PORT)) ? config.CONSTITUTION_PORT : await freePort(),
+      migrated: true,
+      trust,
     });
     started.push({ kind: 'constitution', address: constitution.url, stop: () => constitution.close() });
 
-    const pool = createPool({ url: platformConfig.DATABASE_URL, max: 4, applicationName: 'somagent-start' });
-    started.push({ kind: 'pool', address: '', stop: () => pool.end() });
     const library = await publishLibrary(pool);
 
-    const runtime = await startWorkerRuntime({ config: platformConfig, logger });
+    const runtime = await startWorkerRuntime({
+      config: platformConfig,
+      logger,
+      trustStore: trust.trustStore,
+    });
     const running = runtime.run();
     started.push({
       kind: 'worker',

@@ -31,7 +31,9 @@ export interface ConstitutionHolder {
   start(): Promise<ReloadResult>;
   /**
    * Hot reload from a `constitution.updated` event: installs the signed version it carries when
-   * it verifies and is newer; replays and older versions are ignored.
+   * it verifies and is newer; replays and older versions (rollbacks) are ignored with the reason.
+   * An event without the signed document makes the holder read the version in force from the
+   * store instead.
    *
    * @throws {ConstitutionSignatureError} for a tampered or untrusted update (nothing changes).
    */
@@ -113,7 +115,19 @@ export function createConstitutionHolder({
       return result;
     },
     async apply(update) {
-      const verified = await verifyConstitutionUpdate(update, trustStore, compiled?.version ?? 0);
+      const { version: claimed, jws } = update.data as { version?: unknown; jws?: unknown };
+      // An event that only announces a version (no signed document) sends us to the store.
+      if (typeof jws !== 'string') return refreshFromStore();
+      const current = compiled?.version ?? 0;
+      const verified = await verifyConstitutionUpdate(update, trustStore, current);
+      if (verified === null) {
+        const what = typeof claimed === 'number' ? `version ${claimed}` : 'the signed version';
+        return {
+          status: 'ignored',
+          version: current,
+          reason: `${what} is not newer than ${current} (a replay or a rollback)`,
+        };
+      }
       return install(verified, 'event');
     },
     refreshFromStore,
@@ -141,9 +155,18 @@ export function subscribeToConstitutionUpdates<T>(
 ): T {
   return onConstitutionUpdated(async (event) => {
     try {
-      await holder.apply(event);
+      const result = await holder.apply(event);
+      if (result.status === 'ignored') {
+        logger.info(
+          { eventId: event.id, version: result.version, reason: result.reason },
+          'constitution update ignored; keeping the version in force',
+        );
+      }
     } catch (err) {
-      logger.error({ err, eventId: event.id }, 'constitution update rejected; keeping the version in force');
+      logger.error(
+        { err, eventId: event.id, reason: err instanceof Error ? err.message : String(err) },
+        'constitution update rejected; keeping the version in force',
+      );
     }
   });
 }

@@ -72,6 +72,7 @@ export class ConstitutionGateInterceptor implements ActivityInboundCallsIntercep
     const { deps, info } = this;
     const started = process.hrtime.bigint();
     const constitution = deps.holder.current();
+    deps.metrics?.constitutionVersion.set(constitution?.version ?? 0);
     const description = describeActivity(info, input, deps);
     const judged = judge(constitution, description, info, input);
     deps.metrics?.evaluationSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);

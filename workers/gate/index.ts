@@ -18,6 +18,11 @@ export {
   type ConstitutionHolderDeps,
   type ReloadResult,
 } from './constitution-holder';
+export {
+  startConstitutionSubscription,
+  type ConstitutionSubscription,
+  type ConstitutionSubscriptionDeps,
+} from './constitution-subscription';
 export { GATE_DECISION_NAMESPACE, uuidV5 } from './deterministic-id';
 export {
   describeActivity,

@@ -6,7 +6,8 @@
 export const GATE_ERROR_TYPES = {
   /** The constitution gate denied the action (hard rule or score below θ). Never retried. */
   ConstitutionDenied: 'ConstitutionDenied',
-  /** The action is in the review band: the workflow waits for an `approve` signal, then retries. */
+  /** The action is in the review band. Non-retryable for Temporal: the workflow waits for an
+   * `approve` signal, then schedules the activity again with the approval header. */
   ApprovalRequired: 'ApprovalRequired',
   /** A budget reservation does not fit in what the run or tenant has left. Never retried. */
   BudgetExceeded: 'BudgetExceeded',

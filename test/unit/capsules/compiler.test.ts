@@ -1,4 +1,5 @@
 import { compileCapsule } from '../../../capsules/compiler';
+import { DEFAULT_PERSONA_TRUST } from '../../../capsules/persona-schema';
 import { parseCapsule, parsePersona } from '../../../capsules/parse';
 import { bindParams } from '../../../capsules/params';
 import { chainResolvers, createMemoryResolver, type Resolved } from '../../../capsules/resolver';
@@ -177,6 +178,39 @@ steps: [{ id: a, persona: w, instruction: fetch, tools: [http.request] }]
       hash: expect.stringMatching(/^sha256:/),
     });
     expect(direct.plan!.personas.w!.model.review).toBe('openai/gpt-4.1-mini');
+  });
+
+  it("compiles the persona's trust into the plan, 0.5 when the template sets none", async () => {
+    const c = leaf('demo.trust');
+    const { plan } = await compileCapsule(c.value, { resolver: resolverOf(c) });
+    expect(plan!.personas.w!.trust).toBe(DEFAULT_PERSONA_TRUST);
+    expect(DEFAULT_PERSONA_TRUST).toBe(0.5);
+
+    const vetted = parsePersona(
+      `id: worker\nversion: 1.3.0\nname: Vetted\ndescription: d\nsystemPrompt: A vetted worker that may act on its own.\nmodel: { planning: a/b, implementation: a/c }\ntools: [workspace.read]\ntrust: 0.9\n`,
+    );
+    const trusted = await compileCapsule(c.value, {
+      resolver: createMemoryResolver({ personas: [{ value: vetted.value!, source: vetted.source }] }),
+    });
+    expect(trusted.plan!.personas.w).toMatchObject({ version: '1.3.0', trust: 0.9 });
+  });
+
+  it('rejects a persona trust outside [0, 1], naming the field', () => {
+    const parsed = parsePersona(
+      `id: worker\nversion: 1.0.0\nname: W\ndescription: d\nsystemPrompt: A worker with an impossible trust.\nmodel: { planning: a/b, implementation: a/c }\ntrust: 1.5\n`,
+    );
+    expect(parsed.value).toBeUndefined();
+    expect(parsed.diagnostics).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('expected a trust level from 0 to 1') }),
+    ]);
+    expect(JSON.stringify(parsed.diagnostics)).toContain('trust');
+  });
+
+  it('leaves trust out of a template that sets none, so its content hash stays as it was', () => {
+    const withDefault = parsePersona(
+      `id: worker\nversion: 1.0.0\nname: W\ndescription: d\nsystemPrompt: A worker that sets no trust at all.\nmodel: { planning: a/b, implementation: a/c }\n`,
+    );
+    expect(withDefault.value).not.toHaveProperty('trust');
   });
 
   it('points template errors at the exact character inside a literal block', async () => {

@@ -11,6 +11,8 @@ describe('loadConfig', () => {
     expect(config.KAFKA_BROKERS).toEqual(['127.0.0.1:9092']);
     expect(config.KAFKA_IDEMPOTENT).toBe(false);
     expect(config.OPENAI_API_KEY).toBeUndefined();
+    expect(config.CONSTITUTION_RELOAD_KAFKA).toBe(true);
+    expect(config.CONSTITUTION_POLL_INTERVAL_MS).toBe(30_000);
   });
 
   it('parses good values, coercing numbers, booleans and lists', () => {
@@ -23,7 +25,11 @@ describe('loadConfig', () => {
       CONSTITUTION_PORT: '8089',
       OPENAI_API_KEY: 'sk-live-123',
       LOCAL_SLM_BASE_URL: 'http://127.0.0.1:11434/v1',
+      CONSTITUTION_RELOAD_KAFKA: 'false',
+      CONSTITUTION_POLL_INTERVAL_MS: '5000',
     });
+    expect(config.CONSTITUTION_RELOAD_KAFKA).toBe(false);
+    expect(config.CONSTITUTION_POLL_INTERVAL_MS).toBe(5_000);
     expect(config.KAFKA_BROKERS).toEqual(['k1:9092', 'k2:9093']);
     expect(config.KAFKA_IDEMPOTENT).toBe(true);
     expect(config.DEVSERVER_PORT).toBe(0);
@@ -44,6 +50,12 @@ describe('loadConfig', () => {
     ['KAFKA_IDEMPOTENT', 'maybe', /KAFKA_IDEMPOTENT: expected true or false/],
     ['KAFKA_BROKERS', 'k1:9092,nope', /KAFKA_BROKERS: expected host:port.* at item 1/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: /],
+    ['CONSTITUTION_POLL_INTERVAL_MS', '10', /CONSTITUTION_POLL_INTERVAL_MS: expected 1000 to 86400000/],
+    [
+      'CONSTITUTION_POLL_INTERVAL_MS',
+      'often',
+      /CONSTITUTION_POLL_INTERVAL_MS: expected a number of milliseconds/,
+    ],
   ])('rejects %s=%s naming the variable and what it expects', (variable, value, pattern) => {
     let error: unknown;
     try {

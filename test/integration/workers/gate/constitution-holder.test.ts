@@ -154,6 +154,36 @@ describe('constitution holder', () => {
     expect(deliver).toBeUndefined();
   });
 
+  it('reads the store when an event announces a version without its signed document', async () => {
+    const h = holder();
+    await h.start();
+    const next = h.version + 1;
+    const { stored } = await store.publish(next);
+    const announcement = createEvent({
+      type: 'constitution.updated',
+      source: 'somagent/constitution',
+      tenant: '*',
+      subject: 'constitution',
+      data: { version: next },
+    });
+    expect(await h.apply(announcement)).toMatchObject({
+      status: 'applied',
+      version: next,
+      hash: stored.hash,
+    });
+  });
+
+  it('says why an update was ignored: a replay or a rollback', async () => {
+    const h = holder();
+    await h.start();
+    const current = h.version;
+    expect(await h.apply(updated(1, await store.sign(1, { label: '1.0.9' })))).toEqual({
+      status: 'ignored',
+      version: current,
+      reason: `version 1 is not newer than ${current} (a replay or a rollback)`,
+    });
+  });
+
   it('refuses to start on a stored version its trust store does not know', async () => {
     const stranger = await generateSigningKey();
     const h = createConstitutionHolder({

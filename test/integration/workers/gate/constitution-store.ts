@@ -18,6 +18,8 @@ import { simpleConstitution } from '../../../fixtures/constitution/descriptors';
  * and monotonic, so each test file gets its own database instead of the run's shared one.
  */
 export interface GateTestStore {
+  /** URL of the private database (for processes that open their own pool, e.g. a worker runtime). */
+  url: string;
   pool: Pool;
   signer: SigningKeyPair;
   trustStore: TrustStore;
@@ -43,6 +45,7 @@ export async function createGateTestStore(label: string): Promise<GateTestStore>
       privateJwk: signer.privateJwk,
     });
   return {
+    url: db.url,
     pool,
     signer,
     trustStore,

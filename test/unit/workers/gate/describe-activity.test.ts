@@ -98,6 +98,28 @@ describe('describeActivity', () => {
     expect(d.descriptor.args).toMatchObject({ digest: canonicalHash(input), write: false, hosts: [] });
   });
 
+  it("takes the persona's trust from the header, so the weighted score can deny a low-trust persona", () => {
+    // S = 0.5·toolRisk + 0.3·writes + 0.2·trust; a read of a low-risk tool scores 0.8 + 0.2·trust.
+    const compiled = validateConstitution(simpleConstitution({ threshold: 0.9, reviewThreshold: 0.85 }));
+    const judge = (trustLevel: number) => {
+      const info = activityInfo();
+      const context = gateContext(info, { persona: { id: 'analyst', trustLevel } });
+      const d = describeActivity(
+        info,
+        {
+          args: [{ toolId: 'workspace.read', arguments: { path: 'notes.md' }, context: { tenant: 'acme' } }],
+          headers: headersWith(context),
+        },
+        options,
+      );
+      if (!d.ok) throw new Error(d.failure.message);
+      expect(d.descriptor.persona).toEqual({ id: 'analyst', trust: trustLevel });
+      return evaluate(compiled, d.descriptor);
+    };
+    expect(judge(0.9)).toMatchObject({ decision: 'allow', score: 0.98 });
+    expect(judge(0.2)).toMatchObject({ decision: 'deny', score: 0.84 });
+  });
+
   it('fails closed without a header, naming the activity and the fix', () => {
     const d = describeActivity(
       activityInfo({ activityType: 'slmComplete' }),
