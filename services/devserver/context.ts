@@ -3,7 +3,7 @@ import { attributesFieldFor, buildEvent } from './history';
 import type { NamespaceRegistry } from './namespaces';
 import type { Msg } from './proto';
 import type { DeadlineScheduler } from './scheduler';
-import { RUNNING, type ExecutionStatus, type PendingQuery, type Run } from './state';
+import { RUNNING, type ActivityState, type ExecutionStatus, type PendingQuery, type Run } from './state';
 import type { DevServerStore, NamespaceRecord, StoreTransaction } from './store';
 import type { TaskQueues } from './task-queues';
 import { msToDuration } from './time';
@@ -49,6 +49,12 @@ export interface EngineContext {
   /** Runs whose history waiters are woken once the current transaction is durable. */
   notifyRuns: Set<Run>;
   lastCommit: Promise<void>;
+  /**
+   * Set while a RespondWorkflowTaskCompleted runs: activities its commands schedule with
+   * `requestEagerExecution` on the run's own task queue are collected here instead of being
+   * queued, and handed to the completing worker in the answer (eager activity dispatch).
+   */
+  eagerActivities?: { run: Run; activity: ActivityState }[];
   /**
    * Called by {@link closeRun} once a run is closed: notifies its parent and applies the parent
    * close policy to its children (a hook, so this module needs no import of the child logic).
