@@ -46,7 +46,8 @@ const refuseCompressedRequests: ServerInterceptor = (method, call) => {
         code: status.UNIMPLEMENTED,
         details:
           `grpc-encoding "${encoding}" is not supported by the devserver (${method.path}): ` +
-          'send uncompressed requests (sdk-core falls back by itself; grpc-js: no compression option)',
+          'send uncompressed requests (sdk-core falls back by itself; grpc-js clients: leave ' +
+          'grpc.default_compression_algorithm unset)',
         metadata,
       });
     },

@@ -29,6 +29,7 @@ describe('devserver request compression', () => {
         : connection;
     expect(err).toMatchObject({ code: status.UNIMPLEMENTED });
     expect(String((err as Error).message)).toContain('grpc-encoding "gzip" is not supported');
+    expect(String((err as Error).message)).toContain('send uncompressed requests');
   });
 
   it('lets sdk-core, which gzips by default, fall back to uncompressed requests', async () => {
