@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { normalizeActivityTimeouts, type ActivityTimeoutFields } from './activity-timeouts';
 import {
   addExternalEvents,
@@ -29,6 +30,7 @@ export interface ScheduleActivityAttributes extends ActivityTimeoutFields, Msg {
   activityType?: { name?: string };
   taskQueue?: { name?: string };
   retryPolicy?: RetryPolicyMsg | null;
+  requestEagerExecution?: boolean;
 }
 
 /** Returns why a ScheduleActivityTask command is invalid, or undefined. */
@@ -94,7 +96,33 @@ export function scheduleActivity(
     cancelRequestedEventId: 0,
   };
   run.state.activities[scheduledEventId] = activity;
+  if (attrs.requestEagerExecution && taskQueue === run.state.taskQueue && ctx.eagerActivities) {
+    ctx.eagerActivities.push({ run, activity });
+    return;
+  }
   armActivity(ctx, run, activity);
+}
+
+/**
+ * Starts the activities collected for eager dispatch (see `EngineContext.eagerActivities`) and
+ * returns their tasks; one the same completion already ended (run closed, activity cancelled)
+ * is skipped. With `start` false (the completion failed) they are queued as usual instead.
+ */
+export function dispatchEagerActivities(
+  ctx: EngineContext,
+  eager: { run: Run; activity: ActivityState }[],
+  identity: string,
+  start: boolean,
+): Msg[] {
+  const tasks: Msg[] = [];
+  for (const { run, activity } of eager) {
+    const current =
+      run.state.status === RUNNING ? run.state.activities[activity.scheduledEventId] : undefined;
+    if (current !== activity || activity.state !== 'scheduled') continue;
+    if (start) tasks.push(startActivity(ctx, run, activity, identity, randomUUID()));
+    else armActivity(ctx, run, activity);
+  }
+  return tasks;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { NamespaceRegistry } from './namespaces';
 import type { Msg } from './proto';
 import type { DeadlineScheduler } from './scheduler';
 import type { ScheduleChange, ScheduleRecord } from './schedule-record';
-import { RUNNING, type ExecutionStatus, type PendingQuery, type Run } from './state';
+import { RUNNING, type ActivityState, type ExecutionStatus, type PendingQuery, type Run } from './state';
 import type { DevServerStore, NamespaceRecord, StoreTransaction } from './store';
 import type { TaskQueues } from './task-queues';
 import { msToDuration } from './time';
@@ -54,6 +54,12 @@ export interface EngineContext {
   schedules: Map<string, ScheduleRecord>;
   /** Schedules changed in the current transaction, by key. */
   dirtySchedules: Map<string, ScheduleChange>;
+  /**
+   * Set while a RespondWorkflowTaskCompleted runs: activities its commands schedule with
+   * `requestEagerExecution` on the run's own task queue are collected here instead of being
+   * queued, and handed to the completing worker in the answer (eager activity dispatch).
+   */
+  eagerActivities?: { run: Run; activity: ActivityState }[];
   /**
    * Called by {@link closeRun} once a run is closed: notifies its parent and applies the parent
    * close policy to its children, then tells the schedule that started it (a hook, so this

@@ -2,8 +2,10 @@ import {
   Metadata,
   Server,
   ServerCredentials,
+  ServerInterceptingCall,
   status,
   type sendUnaryData,
+  type ServerInterceptor,
   type ServerUnaryCall,
   type ServiceDefinition,
   type UntypedServiceImplementation,
@@ -13,12 +15,43 @@ import { DevServerError } from './errors';
 import { decodeMessage, encodeMessage, messageType, protoRoot, type Msg } from './proto';
 import type { Handler } from './service';
 
-/** grpc-js options: large histories, and tolerate sdk-core's keep-alive pings. */
+/**
+ * grpc-js options: large histories, tolerate sdk-core's keep-alive pings, and no channelz (its
+ * per-call bookkeeping is a measurable share of a call's cost and nothing here reads it).
+ */
 const SERVER_OPTIONS = {
   'grpc.max_receive_message_length': 128 * 1024 * 1024, // 128 MiB
   'grpc.max_send_message_length': 128 * 1024 * 1024, // 128 MiB
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.http2.min_ping_interval_without_data_ms': 1000,
+  'grpc.enable_channelz': 0,
+};
+
+/**
+ * The devserver takes uncompressed requests only (gRPC compression spec: a server answers a
+ * message compressed with an encoding it does not support with UNIMPLEMENTED). On loopback, gzip
+ * only costs CPU on both ends, and sdk-core, which gzips by default, reconnects without
+ * compression when its first call (GetSystemInfo) is refused with "grpc-encoding" in the message.
+ * grpc-js keeps the request's encoding in a private field of its innermost call: if a grpc-js
+ * version drops it, compressed requests are simply accepted again.
+ */
+const refuseCompressedRequests: ServerInterceptor = (method, call) => {
+  const encoding = (call as unknown as { incomingEncoding?: unknown }).incomingEncoding;
+  if (typeof encoding !== 'string' || encoding === 'identity') return new ServerInterceptingCall(call);
+  return new ServerInterceptingCall(call, {
+    start: () => {
+      const metadata = new Metadata();
+      metadata.set('grpc-accept-encoding', 'identity');
+      call.sendStatus({
+        code: status.UNIMPLEMENTED,
+        details:
+          `grpc-encoding "${encoding}" is not supported by the devserver (${method.path}): ` +
+          'send uncompressed requests (sdk-core falls back by itself; grpc-js clients: leave ' +
+          'grpc.default_compression_algorithm unset)',
+        metadata,
+      });
+    },
+  });
 };
 
 /** Methods that may park the call and must notice its cancellation. */
@@ -105,17 +138,28 @@ export function buildService(
         return;
       }
       // An AbortController per call is measurable at thousands of calls/s: only long polls get one.
+      // grpc-js reports 'cancelled' on every stream close, also after the answer: only abort
+      // (which builds a DOMException) while the handler still runs.
       let signal = NEVER_ABORTED;
+      let answered = false;
       if (LONG_POLL_METHODS.has(name)) {
         const abort = new AbortController();
-        call.on('cancelled', () => abort.abort());
+        call.on('cancelled', () => {
+          if (!answered) abort.abort();
+        });
         signal = abort.signal;
       }
       Promise.resolve()
         .then(() => handler(call.request, { signal }))
         .then(
-          (response) => callback(null, response),
-          (err: unknown) => callback(toStatus(err, logger, name)),
+          (response) => {
+            answered = true;
+            callback(null, response);
+          },
+          (err: unknown) => {
+            answered = true;
+            callback(toStatus(err, logger, name));
+          },
         );
     };
   }
@@ -128,7 +172,7 @@ export async function listen(
   host: string,
   port: number,
 ): Promise<{ server: Server; port: number }> {
-  const server = new Server(SERVER_OPTIONS);
+  const server = new Server({ ...SERVER_OPTIONS, interceptors: [refuseCompressedRequests] });
   for (const s of services) server.addService(s.definition, s.implementation);
   const bound = await new Promise<number>((resolve, reject) => {
     server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, actual) =>

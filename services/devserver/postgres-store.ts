@@ -96,8 +96,10 @@ export function createPostgresStore({ url, logger }: { url: string; logger: Logg
   async function write(rows: Rows): Promise<void> {
     const ev = rows.events;
     const r = rows.runs;
-    await pool.query(
-      `WITH events AS (
+    await pool.query({
+      // Named: each connection parses and plans the statement once, then only binds and runs it.
+      name: 'devserver-commit-batch',
+      text: `WITH events AS (
          INSERT INTO ${S}.history_events (namespace, run_id, event_id, data)
          SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bytea[])
          ON CONFLICT DO NOTHING
@@ -114,7 +116,7 @@ export function createPostgresStore({ url, logger }: { url: string; logger: Logg
        INSERT INTO ${S}.namespaces (name, record)
        SELECT n.name, n.record FROM unnest($10::text[], $11::jsonb[]) AS n(name, record)
        ON CONFLICT (name) DO UPDATE SET record = excluded.record`,
-      [
+      values: [
         ev.namespace,
         ev.runId,
         ev.eventId,
@@ -130,7 +132,7 @@ export function createPostgresStore({ url, logger }: { url: string; logger: Logg
         rows.schedules.scheduleId,
         rows.schedules.record,
       ],
-    );
+    });
   }
 
   async function flush(): Promise<void> {

@@ -3,6 +3,7 @@ import { status } from '@grpc/grpc-js';
 import {
   cancelActivityAck,
   completeActivity,
+  dispatchEagerActivities,
   failActivity,
   heartbeatActivity,
   resolveActivityToken,
@@ -274,8 +275,18 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
       transact(ctx, () => {
         const token = decodeTaskToken(req.taskToken, 'w');
         if (token.k !== 'w') throw new InvalidArgumentError('taskToken is not a workflow task token');
-        completeWorkflowTask(ctx, resolveWorkflowTaskToken(ctx, token), req);
-        return {};
+        const run = resolveWorkflowTaskToken(ctx, token);
+        const eager: NonNullable<EngineContext['eagerActivities']> = [];
+        ctx.eagerActivities = eager;
+        try {
+          completeWorkflowTask(ctx, run, req);
+        } catch (err) {
+          dispatchEagerActivities(ctx, eager, identityOf(req), false);
+          throw err;
+        } finally {
+          ctx.eagerActivities = undefined;
+        }
+        return { activityTasks: dispatchEagerActivities(ctx, eager, identityOf(req), true) };
       }),
 
     RespondWorkflowTaskFailed: (req) =>

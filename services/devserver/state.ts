@@ -186,12 +186,16 @@ export function makeRun(state: RunState, events: HistoryEvent[]): Run {
   };
 }
 
-/** JSON with Buffers kept intact (payload bytes live deep inside run state). */
+/**
+ * JSON with Buffers kept intact (payload bytes live deep inside run state). Runs once per changed
+ * run per commit: primitives return before the holder lookup, and bytes are base64'd in place.
+ */
 export function serializeRunState(state: RunState): string {
   return JSON.stringify(state, function replacer(this: Record<string, unknown>, key: string, value: unknown) {
+    if (typeof value !== 'object' || value === null) return value;
     const raw = this[key];
-    return Buffer.isBuffer(raw) || raw instanceof Uint8Array
-      ? { $b: Buffer.from(raw).toString('base64') }
+    return raw instanceof Uint8Array
+      ? { $b: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') }
       : value;
   });
 }

@@ -69,6 +69,15 @@ describe('run state serialization', () => {
     ).activities['5']!.heartbeatDetails.payloads[0]!.data;
     expect(Buffer.isBuffer(restored)).toBe(true);
   });
+
+  it('stores only the viewed bytes of a Uint8Array that is a window on a larger buffer', () => {
+    const backing = new Uint8Array([9, 9, 1, 2, 3, 9]);
+    const state = { runId: 'r', memo: { k: { data: backing.subarray(2, 5) } } } as unknown as RunState;
+    const back = deserializeRunState(serializeRunState(state)) as unknown as {
+      memo: { k: { data: Buffer } };
+    };
+    expect(back.memo.k.data).toEqual(Buffer.from([1, 2, 3]));
+  });
 });
 
 describe('task tokens', () => {
