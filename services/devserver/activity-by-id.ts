@@ -1,13 +1,10 @@
 import { cancelActivityAck, completeActivity, failActivity, heartbeatActivity } from './activities';
-import type { EngineContext } from './context';
+import { transact, type EngineContext } from './context';
 import { InvalidArgumentError, NotFoundError } from './errors';
 import type { Msg } from './proto';
 import type { Handler } from './service';
 import { RUNNING, type ActivityState, type Run } from './state';
 import { findRun } from './workflows';
-
-/** Runs one state change as a transaction (the service's `transact`). */
-type Transact = <T>(ctx: EngineContext, mutate: () => T) => Promise<T>;
 
 function requireField(req: Msg, field: string): string {
   const value = req[field];
@@ -48,7 +45,7 @@ function identityOf(req: Msg): string {
  * as the task-token RPCs, for callers that only know which activity they finish
  * (`client.activity.complete({ workflowId, runId?, activityId }, result)`).
  */
-export function createActivityByIdHandlers(ctx: EngineContext, transact: Transact): Record<string, Handler> {
+export function createActivityByIdHandlers(ctx: EngineContext): Record<string, Handler> {
   return {
     RespondActivityTaskCompletedById: (req) =>
       transact(ctx, () => {

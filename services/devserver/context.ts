@@ -105,6 +105,23 @@ export function commit(ctx: EngineContext): Promise<void> {
   return done;
 }
 
+/**
+ * Runs a state change as one transaction: the synchronous mutation, then the commit — even when
+ * the mutation ends in an error that was recorded (e.g. a workflow task failed as
+ * UNHANDLED_COMMAND) — and only then the answer.
+ */
+export async function transact<T>(ctx: EngineContext, mutate: () => T): Promise<T> {
+  let result: T;
+  try {
+    result = mutate();
+  } catch (err) {
+    await commit(ctx);
+    throw err;
+  }
+  await commit(ctx);
+  return result;
+}
+
 /** Ends a transaction nobody awaits (a deadline fired); a failed commit is logged. */
 export function commitInBackground(ctx: EngineContext): void {
   commit(ctx).catch((err: unknown) => ctx.logger.error({ err }, 'devserver: commit failed'));

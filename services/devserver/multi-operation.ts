@@ -1,10 +1,10 @@
 import { status } from '@grpc/grpc-js';
-import type { EngineContext } from './context';
+import { transact, type EngineContext } from './context';
 import { DevServerError, InvalidArgumentError } from './errors';
 import type { CallContext } from './history-api';
 import { packAny, type Msg } from './proto';
 import { RUNNING, workflowKey } from './state';
-import { awaitUpdateStage, updateResponse, wantedStage, type Transact } from './update-api';
+import { awaitUpdateStage, updateResponse, wantedStage } from './update-api';
 import { admitUpdate, validateUpdateRequest, viewUpdate } from './updates';
 import { startWorkflow, validateStartRequest, type StartRequest } from './workflows';
 
@@ -71,7 +71,6 @@ function validateUpdateOperation(update: Msg, workflowId: string): void {
 /** The ExecuteMultiOperation handler. */
 export function createMultiOperationHandler(
   ctx: EngineContext,
-  transact: Transact,
 ): (req: Msg, call: CallContext) => Promise<Msg> {
   return async (req, call) => {
     const namespace = ctx.namespaces.require(req.namespace).name;

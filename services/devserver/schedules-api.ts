@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { commit, type EngineContext } from './context';
+import { transact, type EngineContext } from './context';
 import { DevServerError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from './errors';
 import { packAny, type Msg } from './proto';
 import {
@@ -44,19 +44,6 @@ class ScheduleAlreadyExistsError extends DevServerError {
       }),
     ]);
   }
-}
-
-/** A mutation, then the commit (also after a recorded error), then the answer. */
-async function transact<T>(ctx: EngineContext, mutate: () => T): Promise<T> {
-  let result: T;
-  try {
-    result = mutate();
-  } catch (err) {
-    await commit(ctx);
-    throw err;
-  }
-  await commit(ctx);
-  return result;
 }
 
 function requireScheduleId(req: Msg): string {

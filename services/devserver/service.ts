@@ -12,7 +12,7 @@ import {
 import { createActivityByIdHandlers } from './activity-by-id';
 import {
   clearStickyBinding,
-  commit,
+  transact,
   queueKey,
   type ActivityQueueTask,
   type EngineContext,
@@ -56,23 +56,6 @@ import {
 export type Handler = (req: Msg, call: CallContext) => Promise<Msg> | Msg;
 
 export { SERVER_VERSION } from './server-version';
-
-/**
- * Runs a state change as one transaction: the synchronous mutation, then the commit — even when
- * the mutation ends in an error that was recorded (e.g. a workflow task failed as
- * UNHANDLED_COMMAND) — and only then the answer.
- */
-async function transact<T>(ctx: EngineContext, mutate: () => T): Promise<T> {
-  let result: T;
-  try {
-    result = mutate();
-  } catch (err) {
-    await commit(ctx);
-    throw err;
-  }
-  await commit(ctx);
-  return result;
-}
 
 function requireString(req: Msg, field: string): string {
   const value = req[field];
@@ -355,7 +338,7 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
         return { cancelRequested, activityPaused: false, activityReset: false };
       }),
 
-    ...createActivityByIdHandlers(ctx, transact),
+    ...createActivityByIdHandlers(ctx),
 
     ShutdownWorker: (req) =>
       transact(ctx, () => {
@@ -371,8 +354,8 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
         return {};
       }),
 
-    ...createUpdateHandlers(ctx, transact),
-    ExecuteMultiOperation: createMultiOperationHandler(ctx, transact),
+    ...createUpdateHandlers(ctx),
+    ExecuteMultiOperation: createMultiOperationHandler(ctx),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { EngineContext } from './context';
+import { transact, type EngineContext } from './context';
 import { InvalidArgumentError, NotFoundError } from './errors';
 import type { CallContext } from './history-api';
 import type { Msg } from './proto';
@@ -12,9 +12,6 @@ import { findRun } from './workflows';
  * shortens it too. A call deadline that comes first ends the call with DEADLINE_EXCEEDED.
  */
 const MAX_UPDATE_WAIT_MS = 20_000;
-
-/** Runs a synchronous state change and commits it (service.ts's `transact`). */
-export type Transact = <T>(ctx: EngineContext, mutate: () => T) => Promise<T>;
 
 /** An update call's answer: `updateRef`, `stage` (always set: the SDK loops on it) and outcome. */
 export function updateResponse(run: Run, updateId: string, view: UpdateView): Msg {
@@ -82,7 +79,6 @@ function targetRun(ctx: EngineContext, namespace: string, req: Msg): Run {
 /** UpdateWorkflowExecution and PollWorkflowExecutionUpdate handlers. */
 export function createUpdateHandlers(
   ctx: EngineContext,
-  transact: Transact,
 ): Record<string, (req: Msg, call: CallContext) => Promise<Msg>> {
   const ns = (req: Msg): string => ctx.namespaces.require(req.namespace).name;
   return {
