@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from './errors';
 import type { Msg } from './proto';
-import type { ScheduleActionRecord, ScheduleRecord } from './schedule-record';
+import type { ScheduleActionRecord, ScheduleDefinition, ScheduleRecord } from './schedule-record';
 import { compiledSpec } from './schedule-runner';
 import {
   applyPolicyDefaults,
@@ -138,15 +138,8 @@ export function decodeConflictToken(bytes: unknown): number | undefined {
 }
 
 /** The validated parts of a `Schedule` message from CreateSchedule / UpdateSchedule. */
-export interface ValidatedSchedule {
-  spec: ScheduleSpec;
+export interface ValidatedSchedule extends ScheduleDefinition {
   compiled: CompiledScheduleSpec;
-  action: Msg;
-  policies: SchedulePolicies;
-  paused: boolean;
-  notes: string;
-  limitedActions: boolean;
-  remainingActions: number;
 }
 
 /**

@@ -23,13 +23,8 @@ export interface BufferedAction {
   policy: OverlapPolicy;
 }
 
-/**
- * A schedule as the engine keeps and persists it. `spec` is the request's spec in plain form
- * (epoch ms, durations in ms); `action` the request's `ScheduleAction` message verbatim.
- */
-export interface ScheduleRecord {
-  namespace: string;
-  scheduleId: string;
+/** What a client sets in a `Schedule` message (CreateSchedule / UpdateSchedule). */
+export interface ScheduleDefinition {
   spec: ScheduleSpec;
   action: Msg;
   policies: SchedulePolicies;
@@ -37,6 +32,15 @@ export interface ScheduleRecord {
   notes: string;
   limitedActions: boolean;
   remainingActions: number;
+}
+
+/**
+ * A schedule as the engine keeps and persists it. `spec` is the request's spec in plain form
+ * (epoch ms, durations in ms); `action` the request's `ScheduleAction` message verbatim.
+ */
+export interface ScheduleRecord extends ScheduleDefinition {
+  namespace: string;
+  scheduleId: string;
   memo: Msg | null;
   searchAttributes: Msg | null;
   /** Request id of the CreateSchedule call, so a retried create succeeds. */
