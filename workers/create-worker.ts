@@ -37,6 +37,8 @@ export interface SomagentWorkerDeps {
   tools?: ToolDescriptor[];
   /** Where the gate's metrics go; omitted: no metrics. */
   metricsRegistry?: Registry;
+  /** Workflow cache size; omitted: the SDK's default (sized from the heap limit). */
+  maxCachedWorkflows?: number;
 }
 
 /**
@@ -76,5 +78,6 @@ export async function createSomagentWorker(deps: SomagentWorkerDeps): Promise<Wo
     },
     dataConverter: createDataConverter({ pool, thresholdBytes: config.PAYLOAD_CODEC_THRESHOLD_BYTES }),
     shutdownGraceTime: WORKER_SHUTDOWN_GRACE_TIME,
+    ...(deps.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: deps.maxCachedWorkflows }),
   });
 }

@@ -91,7 +91,11 @@ export function builtinTools({
       writes: (args) => args.method === 'POST',
       egress: true,
       execute: (args, ctx) =>
-        httpRequest(args, { guardrailHosts: ctx.guardrails.allowedHosts, signal: ctx.signal }),
+        httpRequest(args, {
+          guardrailHosts: ctx.guardrails.allowedHosts,
+          signal: ctx.signal,
+          idempotencyKey: ctx.idempotencyKey,
+        }),
     }),
     defineTool({
       id: BUILTIN_TOOL_IDS.memoryRecall,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ERROR_TYPES } from '../shared/error-types';
 import { ToolError } from './tool-error';
 
@@ -25,6 +26,19 @@ export interface HttpRequestResult {
   headers: Record<string, string>;
   body: string;
   bytes: number;
+}
+
+/**
+ * Header that carries the call's idempotency key on a POST (IETF draft
+ * "The Idempotency-Key HTTP Header Field"): a service that honours it applies a retried request
+ * once. The execution log cannot cover a request that was sent but whose worker died before
+ * recording it; the remote service can.
+ */
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+
+/** The header value: opaque (a hash), so workflow and run ids do not leave the platform. */
+export function idempotencyKeyHeaderValue(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
 }
 
 /** Request headers that carry credentials; the model may not set them. */
@@ -67,7 +81,16 @@ export function createHttpRequester({
 }: HttpToolOptions) {
   return async function httpRequest(
     args: HttpRequestArgs,
-    { guardrailHosts, signal }: { guardrailHosts?: readonly string[]; signal: AbortSignal },
+    {
+      guardrailHosts,
+      signal,
+      idempotencyKey,
+    }: {
+      guardrailHosts?: readonly string[];
+      signal: AbortSignal;
+      /** The call's idempotency key; sent (hashed) as `Idempotency-Key` on POST. */
+      idempotencyKey?: string;
+    },
   ): Promise<HttpRequestResult> {
     let url: URL;
     try {
@@ -102,6 +125,13 @@ export function createHttpRequester({
         );
       }
       headers[name] = value;
+    }
+    if (args.method === 'POST' && idempotencyKey) {
+      // The platform's key wins over one the model made up: only it is stable across retries.
+      for (const name of Object.keys(headers)) {
+        if (name.toLowerCase() === IDEMPOTENCY_KEY_HEADER.toLowerCase()) delete headers[name];
+      }
+      headers[IDEMPOTENCY_KEY_HEADER] = idempotencyKeyHeaderValue(idempotencyKey);
     }
     const outgoing = [args.url, args.body ?? '', ...Object.values(headers)].join('\n');
     if (secrets.some((s) => s && outgoing.includes(s))) {

@@ -45,8 +45,16 @@ function encodeMetadata(payload: Payload): Buffer {
   return Buffer.from(ProtoPayload.encode({ metadata: sorted }).finish());
 }
 
-function toBuffer(data: Uint8Array | null | undefined): Buffer {
-  return data ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.alloc(0);
+/**
+ * The payload's bytes. Usually a Uint8Array (wrapped without copying), but the worker hands some
+ * payloads over as a plain byte array: a workflow's void result arrives as `binary/null` with
+ * `data: []`.
+ */
+function toBuffer(data: Uint8Array | ArrayLike<number> | null | undefined): Buffer {
+  if (!data) return Buffer.alloc(0);
+  return ArrayBuffer.isView(data)
+    ? Buffer.from(data.buffer, data.byteOffset, data.byteLength)
+    : Buffer.from(Array.from(data));
 }
 
 /** SHA-256 over the metadata's length, the metadata, and the data (unambiguous framing). */

@@ -10,7 +10,7 @@ import { ERROR_TYPES } from '../../../activities/shared/error-types';
 import type { Invocation } from '../../../activities/shared/invocation';
 import { BUILTIN_TOOL_IDS, builtinTools } from '../../../activities/tools/builtin-tools';
 import { createExecutionLog } from '../../../activities/tools/execution-log';
-import { createHttpRequester } from '../../../activities/tools/http-request';
+import { createHttpRequester, idempotencyKeyHeaderValue } from '../../../activities/tools/http-request';
 import { createToolRegistry, defineTool } from '../../../activities/tools/registry';
 import { createToolActivities } from '../../../activities/tools/tool-activities';
 import { createWorkspaces } from '../../../activities/tools/workspace';
@@ -282,7 +282,7 @@ describe('tool activities (real Postgres, real filesystem, local HTTP server)', 
           url: `${origin}/submit`,
           method: 'POST',
           body: '{"a":1}',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', 'idempotency-key': 'made-up' },
         },
         callIndex: 1,
         context: context(),
@@ -290,6 +290,11 @@ describe('tool activities (real Postgres, real filesystem, local HTTP server)', 
       expect(post.output).toMatchObject({ status: 200 });
       expect(received.at(-1)).toMatchObject({ method: 'POST', url: '/submit', body: '{"a":1}' });
       expect(received.at(-1)!.headers.authorization).toBeUndefined();
+      // The POST carries the call's own key (hashed), not the model's; the GET none.
+      expect(received.at(-1)!.headers['idempotency-key']).toBe(
+        idempotencyKeyHeaderValue(post.idempotencyKey),
+      );
+      expect(received.at(-2)!.headers['idempotency-key']).toBeUndefined();
     });
 
     it('refuses hosts off the allowlist and hosts the capsule guardrail removes', async () => {

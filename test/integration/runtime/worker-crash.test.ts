@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +9,8 @@ import type { CapsuleRunResult } from '../../../workflows/shared/types';
 import { approveSignal, statusQuery } from '../../../workflows/shared/definitions';
 import { eventTypeName, waitFor } from '../../support/devserver';
 import { openAiToolCalls, type RecordedRequest } from '../../support/fake-slm';
-import { FAKE_OPENAI_KEY, startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
+import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
+import { killWorkerProcess, startWorkerProcess } from '../../fixtures/runtime/worker-process';
 
 // Two worker processes (each bundles the workflows) on a shared machine.
 jest.setTimeout(180_000);
@@ -18,7 +19,6 @@ jest.setTimeout(180_000);
 // step waits for approval of a tool call; a second process finishes the run from history. The
 // in-process harness worker polls another task queue, so only the processes run this capsule.
 
-const ROOT = path.resolve(__dirname, '../../..');
 let h: RuntimeHarness;
 let base: Capsule;
 const crashQueue = `crash-${process.pid}-${Date.now()}`;
@@ -37,51 +37,12 @@ beforeAll(async () => {
   base = library.capsules.find((c) => c.value.id === 'meetings.transcript-summary')!.value;
 });
 afterAll(async () => {
-  for (const worker of workers)
-    if (worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
+  for (const worker of workers) await killWorkerProcess(worker);
   await h?.close();
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-/** Starts `workers/main.ts` in its own process; resolves once it polls the crash queue. */
-async function startWorkerProcess(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/main.ts'], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: h.store.pool.options.connectionString,
-      REDIS_URL: process.env.REDIS_URL,
-      REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX,
-      TEMPORAL_ADDRESS: h.devserver.address,
-      TEMPORAL_NAMESPACE: h.devserver.namespace,
-      TEMPORAL_TASK_QUEUE: crashQueue,
-      OPENAI_API_KEY: FAKE_OPENAI_KEY,
-      OPENAI_BASE_URL: h.openai.baseURL,
-      WORKSPACE_ROOT: h.config.WORKSPACE_ROOT,
-      SLM_RATE_LIMITS: 'openai=10000',
-      AUTH_JWKS: JSON.stringify({ keys: [h.store.signer.publicJwk] }),
-      CONSTITUTION_BOOTSTRAP_DEFAULT: 'false',
-      SOMAGENT_DATA_DIR: dataDir,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  workers.push(child);
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (output.includes('worker running')) resolve();
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code, signal) =>
-      reject(new Error(`worker exited (${String(code ?? signal)}) before running:\n${output.slice(-2000)}`)),
-    );
-  });
-  return child;
-}
+const startWorker = () => startWorkerProcess(h, { taskQueue: crashQueue, dataDir, track: workers });
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -113,7 +74,7 @@ describe('a worker killed mid-run', () => {
       openAiToolCalls([{ id: 'call-finish', name: 'finish', arguments: { result: 'note written' } }]),
     );
 
-    const first = await startWorkerProcess();
+    const first = await startWorker();
     const handle = await h.client.workflow.start('capsuleWorkflow', {
       taskQueue: crashQueue,
       workflowId: h.devserver.workflowId('crash'),
@@ -129,10 +90,9 @@ describe('a worker killed mid-run', () => {
       },
       90_000,
     );
-    first.kill('SIGKILL');
-    await new Promise((resolve) => first.once('exit', resolve));
+    await killWorkerProcess(first);
 
-    await startWorkerProcess();
+    await startWorker();
     await handle.signal(approveSignal, { approvalId, approved: true, by: 'alice' });
     const result = (await handle.result()) as CapsuleRunResult;
     expect(result.status).toBe('completed');

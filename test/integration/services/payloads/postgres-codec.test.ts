@@ -73,6 +73,21 @@ describe('Postgres payload codec (real Postgres)', () => {
     expect(rows[0].n).toBe(1);
   });
 
+  it('accepts payload data as a plain byte array, as the worker hands over a void workflow result', async () => {
+    const voidResult = { metadata: { encoding: new TextEncoder().encode('binary/null') }, data: [] };
+    const [kept] = await codec.encode([voidResult as unknown as Payload]);
+    expect(kept).toBe(voidResult);
+    const bytes = randomBytes(2048);
+    const large = {
+      metadata: { encoding: new TextEncoder().encode('binary/plain') },
+      data: Array.from(bytes),
+    } as unknown as Payload;
+    const [ref] = await codec.encode([large]);
+    expect(encodingOf(ref!)).toBe(PAYLOAD_REF_ENCODING);
+    const [decoded] = await codec.decode([ref!]);
+    expect(Buffer.from(decoded!.data!).equals(bytes)).toBe(true);
+  });
+
   it('does not re-encode a reference', async () => {
     const [ref] = await codec.encode([defaultPayloadConverter.toPayload(big())]);
     const [again] = await codec.encode([ref!]);
