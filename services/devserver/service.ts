@@ -20,7 +20,7 @@ import {
 } from './context';
 import { createClusterHandlers } from './cluster-api';
 import { DevServerError, InvalidArgumentError, NotFoundError } from './errors';
-import { describeRun, getHistory, type CallContext } from './history-api';
+import { getHistory, type CallContext } from './history-api';
 import { eagerWorkflowTask } from './eager-start';
 import { createMultiOperationHandler } from './multi-operation';
 import { describeNamespace, NamespaceAlreadyExistsError, NamespaceRegistry } from './namespaces';
@@ -41,7 +41,7 @@ import {
   startQueryTask,
   startWorkflowTask,
 } from './workflow-tasks';
-import { createVisibilityHandlers } from './visibility-api';
+import { createVisibilityHandlers, describeWithTypedSearchAttributes } from './visibility-api';
 import {
   findRun,
   releaseStickyQueue,
@@ -223,7 +223,8 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
         return {};
       }),
 
-    DescribeWorkflowExecution: (req) => describeRun(findRun(ctx, ns(req), req.execution as Msg)),
+    DescribeWorkflowExecution: (req) =>
+      describeWithTypedSearchAttributes(ctx, findRun(ctx, ns(req), req.execution as Msg)),
 
     GetWorkflowExecutionHistory: (req, call) => getHistory(ctx, ns(req), req, call),
 

@@ -82,6 +82,15 @@ function executionInfo(run: Run, registry: SearchAttributeRegistry): Msg {
   return { ...info, searchAttributes: indexedFields ? { indexedFields } : undefined };
 }
 
+/**
+ * DescribeWorkflowExecution's answer with typed search attributes, as List returns them, so the
+ * client's `typedSearchAttributes` sees every attribute of a described run too.
+ */
+export function describeWithTypedSearchAttributes(ctx: EngineContext, run: Run): Msg {
+  const registry = searchAttributeRegistry(ctx.namespaces.require(run.state.namespace));
+  return { ...describeRun(run), workflowExecutionInfo: executionInfo(run, registry) };
+}
+
 /** Query, page-token and search-attribute errors are the caller's: INVALID_ARGUMENT. */
 function invalidArgumentOnBadQuery<T>(fn: () => T): T {
   try {

@@ -242,6 +242,22 @@ describe('ListWorkflowExecutions and CountWorkflowExecutions', () => {
     for (const handle of [a, b, c, d]) await h.replay(handle);
   });
 
+  it('describes a run started with untyped (legacy) search attributes with their registered types', async () => {
+    const { h } = suite;
+    const handle = await h.client.workflow.start(taggedWorkflow, {
+      taskQueue: suite.worker.taskQueue,
+      workflowId: h.workflowId('vis-legacy'),
+      args: [{}],
+      // The deprecated untyped form: payloads without `metadata.type`.
+      searchAttributes: { VisStage: ['legacy'], VisPriority: [7] },
+    });
+    await handle.result();
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get(VIS_KEYS.stage)).toBe('legacy');
+    expect(described.typedSearchAttributes.get(VIS_KEYS.priority)).toBe(7);
+    await h.replay(handle);
+  });
+
   it('answers a malformed query with INVALID_ARGUMENT naming the column', async () => {
     const syntax = await rejectionOf(collect(`WorkflowId = 'x' AND AND`));
     expect(grpcCode(syntax)).toBe(grpcStatus.INVALID_ARGUMENT);
