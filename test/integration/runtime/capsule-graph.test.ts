@@ -5,7 +5,16 @@ import { createCapsuleRegistry } from '../../../capsules/registry/registry-store
 import type { CapsuleRunResult } from '../../../workflows/shared/types';
 import { approveSignal, reviewSignal, statusQuery } from '../../../workflows/shared/definitions';
 import { eventTypes, waitFor } from '../../support/devserver';
-import { openAiToolCalls, type RecordedRequest } from '../../support/fake-slm';
+import { openAiToolCalls } from '../../support/fake-slm';
+import {
+  DELEGATION_LIMITS,
+  delegationCapsule,
+  fanInCapsule,
+  finish,
+  isDelegatedHelper,
+  mentions,
+  stepApprovalCapsule,
+} from '../../fixtures/runtime/graph-capsules';
 import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
 
 // Bundling the workflows and migrating a private database take a while on a shared machine.
@@ -31,12 +40,6 @@ afterAll(async () => {
   await h?.close();
 });
 
-/** Requests whose conversation mentions `marker` (the step's instruction carries it). */
-const mentions = (marker: string) => (request: RecordedRequest) =>
-  JSON.stringify(request.body).includes(marker);
-
-const finish = (result: string) => openAiToolCalls([{ name: 'finish', arguments: { result } }]);
-
 function start(label: string, capsule: unknown, params: Record<string, unknown> = {}) {
   return h.client.workflow.start('capsuleWorkflow', {
     taskQueue: h.taskQueue,
@@ -58,23 +61,7 @@ async function replayTree(handle: WorkflowHandle): Promise<string[]> {
 
 describe('capsuleWorkflow task graph with child workflows', () => {
   it('runs two parallel steps and a step that sees both outputs; per-step usage; replays', async () => {
-    const capsule = {
-      ...base,
-      id: 'graph.fan-in',
-      tools: ['finish'],
-      guardrails: {},
-      steps: [
-        { id: 'left', persona: 'scribe', instruction: 'MARK-LEFT: list the risks.', tools: [] },
-        { id: 'right', persona: 'scribe', instruction: 'MARK-RIGHT: list the wins.', tools: [] },
-        {
-          id: 'merge',
-          persona: 'scribe',
-          instruction: 'MARK-MERGE: combine <{{ steps.left.output }}> and <{{ steps.right.output }}>.',
-          tools: [],
-          dependsOn: ['left', 'right'],
-        },
-      ],
-    };
+    const capsule = fanInCapsule(base);
     h.openai.enqueueWhen(mentions('MARK-LEFT'), finish('risk: churn'));
     h.openai.enqueueWhen(mentions('MARK-RIGHT'), finish('win: growth'));
     // The merge step's answer is slow, so the run can be observed mid-flight.
@@ -136,20 +123,7 @@ describe('approvals and delegation at depth', () => {
   });
 
   it('lists a persona step’s pending approval on the capsule run; approve sent to the capsule reaches it', async () => {
-    const capsule = {
-      ...base,
-      id: 'graph.approval',
-      tools: ['workspace.write', 'finish'],
-      guardrails: {},
-      steps: [
-        {
-          id: 'note',
-          persona: 'scribe',
-          instruction: 'MARK-APPROVE: write the note.',
-          tools: ['workspace.write'],
-        },
-      ],
-    };
+    const capsule = stepApprovalCapsule(base);
     h.openai.enqueueWhen(
       mentions('MARK-APPROVE'),
       openAiToolCalls([
@@ -197,34 +171,10 @@ describe('approvals and delegation at depth', () => {
   });
 
   it('delegates to a sub-persona whose answer comes back as the tool result; depth narrows', async () => {
-    const capsule = {
-      ...base,
-      id: 'graph.delegate',
-      personas: { lead: 'architect@^1' },
-      tools: ['delegate', 'finish'],
-      guardrails: {},
-      steps: [
-        {
-          id: 'boss',
-          persona: 'lead',
-          modelTier: 'planning',
-          instruction: 'MARK-BOSS: ask a helper.',
-          tools: ['delegate'],
-        },
-      ],
-    };
-    // Depth 2: the step child may spawn once more (depth 1), its delegate may not (depth 0).
-    const limits = {
-      tokens: null,
-      usd: null,
-      depth: 2,
-      maxChildren: 5,
-      maxConcurrency: 2,
-      tools: ['delegate', 'finish'],
-    };
-    const isSub = (r: RecordedRequest) => mentions('MARK-SUB')(r) && !mentions('MARK-BOSS')(r);
+    const capsule = delegationCapsule(base);
+    const limits = DELEGATION_LIMITS;
     h.openai.enqueueWhen(
-      isSub,
+      isDelegatedHelper,
       openAiToolCalls([{ id: 'call-deep', name: 'delegate', arguments: { task: 'MARK-DEEP: go deeper' } }]),
       finish('sub answer: 42'),
     );
