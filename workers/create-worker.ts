@@ -16,7 +16,7 @@ import {
   toolCatalogFromRegistry,
   type ConstitutionHolder,
 } from './gate';
-import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
+import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
 
 /** How long running activities get to finish when the worker shuts down. */
 export const WORKER_SHUTDOWN_GRACE_TIME = '30 seconds';
@@ -70,7 +70,9 @@ export async function createSomagentWorker(deps: SomagentWorkerDeps): Promise<Wo
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: deps.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
-    ...(deps.workflowBundle ? { workflowBundle: deps.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(deps.workflowBundle
+      ? { workflowBundle: deps.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions: { preloadModules: [...WORKFLOW_PRELOAD_MODULES] } }),
     activities,
     interceptors: {
       activity: [gate],

@@ -15,6 +15,14 @@ export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [
 ];
 
 /**
+ * Stateless libraries loaded once per reused V8 context rather than once per workflow (see
+ * `workflows/preloaded-libraries.ts`). Part of the bundle's code like the interceptors.
+ */
+export const WORKFLOW_PRELOAD_MODULES: readonly string[] = [
+  require.resolve('../workflows/preloaded-libraries'),
+];
+
+/**
  * Bundles the workflows with their interceptor modules, for workers that start from a prebuilt
  * bundle (tests, replayers, images that bundle at build time). The same bundle must be used to
  * replay histories: the interceptors are part of the workflow code.
@@ -25,6 +33,7 @@ export async function bundleSomagentWorkflows(
   return bundleWorkflowCode({
     workflowsPath: WORKFLOWS_PATH,
     workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
+    preloadModules: [...WORKFLOW_PRELOAD_MODULES],
     ...(options.logger ? { logger: options.logger } : {}),
   });
 }

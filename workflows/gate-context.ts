@@ -40,38 +40,46 @@ export interface GateContext {
   depth: number;
 }
 
-const nonEmpty = z.string().min(1);
+/**
+ * Built on first use, not at module load: only the worker decodes gate contexts, while every
+ * workflow run loads this module again in a reused V8 context (see `ARCHITECTURE.md`).
+ */
+let gateContextSchema: z.ZodType<GateContext> | undefined;
 
-const gateContextSchema = z.strictObject({
-  version: z.literal(GATE_CONTEXT_VERSION, {
-    message: `expected version ${GATE_CONTEXT_VERSION}; worker and workflow code are out of step`,
-  }),
-  tenant: nonEmpty,
-  capsuleId: nonEmpty,
-  capsuleVersion: nonEmpty,
-  persona: z.strictObject({ id: nonEmpty, trustLevel: z.number().min(0).max(1) }).nullable(),
-  guardrails: z.strictObject({
-    minThreshold: z.number().min(0).max(1).optional(),
-    deniedTools: z.array(nonEmpty).optional(),
-    allowedHosts: z.array(nonEmpty).optional(),
-    maxSpendUsd: z.number().min(0).optional(),
-    requireApprovalFor: z.array(nonEmpty).optional(),
-  }),
-  toolSuite: z.array(nonEmpty),
-  budget: z.strictObject({
-    spentUsd: z.number().min(0),
-    limitUsd: z.number().min(0).nullable(),
-    spentTokens: z.number().int().min(0),
-    limitTokens: z.number().int().min(0).nullable(),
-  }),
-  taint: z.array(nonEmpty),
-  trainingMode: z.boolean(),
-  denials: z.strictObject({ recent: z.number().int().min(0), window: z.number().int().min(0) }),
-  workflowId: nonEmpty,
-  runId: nonEmpty,
-  rootWorkflowId: nonEmpty,
-  depth: z.number().int().min(0),
-});
+function buildGateContextSchema(): z.ZodType<GateContext> {
+  const nonEmpty = z.string().min(1);
+
+  return z.strictObject({
+    version: z.literal(GATE_CONTEXT_VERSION, {
+      message: `expected version ${GATE_CONTEXT_VERSION}; worker and workflow code are out of step`,
+    }),
+    tenant: nonEmpty,
+    capsuleId: nonEmpty,
+    capsuleVersion: nonEmpty,
+    persona: z.strictObject({ id: nonEmpty, trustLevel: z.number().min(0).max(1) }).nullable(),
+    guardrails: z.strictObject({
+      minThreshold: z.number().min(0).max(1).optional(),
+      deniedTools: z.array(nonEmpty).optional(),
+      allowedHosts: z.array(nonEmpty).optional(),
+      maxSpendUsd: z.number().min(0).optional(),
+      requireApprovalFor: z.array(nonEmpty).optional(),
+    }),
+    toolSuite: z.array(nonEmpty),
+    budget: z.strictObject({
+      spentUsd: z.number().min(0),
+      limitUsd: z.number().min(0).nullable(),
+      spentTokens: z.number().int().min(0),
+      limitTokens: z.number().int().min(0).nullable(),
+    }),
+    taint: z.array(nonEmpty),
+    trainingMode: z.boolean(),
+    denials: z.strictObject({ recent: z.number().int().min(0), window: z.number().int().min(0) }),
+    workflowId: nonEmpty,
+    runId: nonEmpty,
+    rootWorkflowId: nonEmpty,
+    depth: z.number().int().min(0),
+  });
+}
 
 /** A gate-context header that is missing a field or carries a wrong one; names each field. */
 export class GateContextError extends Error {
@@ -180,6 +188,7 @@ export function decodeGateContext(payload: Payload): GateContext {
   } catch (cause) {
     throw new GateContextError([{ path: '(payload)', message: 'not a JSON payload' }], { cause });
   }
+  gateContextSchema ??= buildGateContextSchema();
   const parsed = gateContextSchema.safeParse(value);
   if (!parsed.success) {
     throw new GateContextError(

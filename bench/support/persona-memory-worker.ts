@@ -5,8 +5,11 @@
  * but with the bench's trust key. Forked with an IPC channel and `--expose-gc`; answers
  * `{ type: 'measure' }` with its memory after a full GC and the worker's status, and exits on
  * `{ type: 'stop' }`.
+ *
+ * `BENCH_WORKFLOWS_PATH` set: the worker runs that module bundled alone (the baseline workflow)
+ * instead of the SomaGent bundle, everything else unchanged, so the two differ only in workflow code.
  */
-import { NativeConnection } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { createTrustStore } from '../../constitution';
 import { loadConfig } from '../../services/config';
 import { createLogger } from '../../services/logger';
@@ -37,7 +40,10 @@ async function main(): Promise<void> {
   const trustStore = createTrustStore({ keys: [JSON.parse(process.env.BENCH_TRUST_JWK!) as never] });
   const holder = createConstitutionHolder({ pool, trustStore, logger });
   await holder.start();
-  const bundle = await bundleSomagentWorkflows();
+  const baselinePath = process.env.BENCH_WORKFLOWS_PATH;
+  const bundle = baselinePath
+    ? await bundleWorkflowCode({ workflowsPath: baselinePath })
+    : await bundleSomagentWorkflows();
   const worker = await createSomagentWorker({
     config,
     logger,

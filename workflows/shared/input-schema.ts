@@ -12,66 +12,74 @@ import { TRIGGER_KINDS, type CapsuleWorkflowInput } from './types';
 /** `id@range`; the id as capsules spell it, the range checked by the load activity (semver). */
 const CAPSULE_REF = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)*@\S.*$/;
 
-const jsonValue: z.ZodType<unknown> = z.lazy(() =>
-  z.union([
-    z.string(),
-    z.number(),
-    z.boolean(),
-    z.null(),
-    z.array(jsonValue),
-    z.record(z.string(), jsonValue),
-  ]),
-);
+/**
+ * Built on first use, not at module load: with a reused V8 context every workflow run loads this
+ * module again, and a persona run never parses capsule input (see `workflows/ARCHITECTURE.md`).
+ */
+let capsuleWorkflowInputSchema: z.ZodType | undefined;
 
-const limitsSchema = z.strictObject({
-  tokens: z.number().int().min(0).nullable(),
-  usd: z.number().min(0).nullable(),
-  depth: z.number().int().min(0),
-  maxChildren: z.number().int().min(0),
-  maxConcurrency: z.number().int().min(1),
-  tools: z.array(z.string().min(1)),
-});
-
-const capsuleWorkflowInputSchema = z.strictObject({
-  capsule: z.union(
-    [
-      z.string().regex(CAPSULE_REF, {
-        message: 'expected "id@range", e.g. "product.launch@^1", or an inline capsule object',
-      }),
+function buildCapsuleWorkflowInputSchema(): z.ZodType {
+  const jsonValue: z.ZodType<unknown> = z.lazy(() =>
+    z.union([
+      z.string(),
+      z.number(),
+      z.boolean(),
+      z.null(),
+      z.array(jsonValue),
       z.record(z.string(), jsonValue),
-    ],
-    { message: 'expected "id@range", e.g. "product.launch@^1", or an inline capsule object' },
-  ),
-  params: z.record(z.string(), jsonValue).optional(),
-  trigger: z
-    .strictObject({
-      kind: z.enum(TRIGGER_KINDS, { message: `expected one of ${TRIGGER_KINDS.join(', ')}` }),
-      by: z.string().min(1).optional(),
-      scheduleId: z.string().min(1).optional(),
-      event: z
-        .strictObject({
-          type: z.string().min(1),
-          id: z.string().min(1).optional(),
-          data: z.record(z.string(), jsonValue).optional(),
-        })
-        .optional(),
-      requestId: z.string().min(1).optional(),
-    })
-    .optional(),
-  tenant: z.string().min(1, { message: 'expected a tenant id, or leave "tenant" out' }).optional(),
-  plan: z.record(z.string(), jsonValue).optional(),
-  parent: z
-    .strictObject({
-      workflowId: z.string().min(1),
-      runId: z.string().min(1).optional(),
-      stepId: z.string().min(1),
-      depth: z.number().int().min(0),
-      rootWorkflowId: z.string().min(1).optional(),
-    })
-    .optional(),
-  limits: limitsSchema.optional(),
-  taint: z.array(z.string().min(1)).optional(),
-});
+    ]),
+  );
+
+  const limitsSchema = z.strictObject({
+    tokens: z.number().int().min(0).nullable(),
+    usd: z.number().min(0).nullable(),
+    depth: z.number().int().min(0),
+    maxChildren: z.number().int().min(0),
+    maxConcurrency: z.number().int().min(1),
+    tools: z.array(z.string().min(1)),
+  });
+
+  return z.strictObject({
+    capsule: z.union(
+      [
+        z.string().regex(CAPSULE_REF, {
+          message: 'expected "id@range", e.g. "product.launch@^1", or an inline capsule object',
+        }),
+        z.record(z.string(), jsonValue),
+      ],
+      { message: 'expected "id@range", e.g. "product.launch@^1", or an inline capsule object' },
+    ),
+    params: z.record(z.string(), jsonValue).optional(),
+    trigger: z
+      .strictObject({
+        kind: z.enum(TRIGGER_KINDS, { message: `expected one of ${TRIGGER_KINDS.join(', ')}` }),
+        by: z.string().min(1).optional(),
+        scheduleId: z.string().min(1).optional(),
+        event: z
+          .strictObject({
+            type: z.string().min(1),
+            id: z.string().min(1).optional(),
+            data: z.record(z.string(), jsonValue).optional(),
+          })
+          .optional(),
+        requestId: z.string().min(1).optional(),
+      })
+      .optional(),
+    tenant: z.string().min(1, { message: 'expected a tenant id, or leave "tenant" out' }).optional(),
+    plan: z.record(z.string(), jsonValue).optional(),
+    parent: z
+      .strictObject({
+        workflowId: z.string().min(1),
+        runId: z.string().min(1).optional(),
+        stepId: z.string().min(1),
+        depth: z.number().int().min(0),
+        rootWorkflowId: z.string().min(1).optional(),
+      })
+      .optional(),
+    limits: limitsSchema.optional(),
+    taint: z.array(z.string().min(1)).optional(),
+  });
+}
 
 /** One problem in a workflow input, located by its field path (`trigger.kind`). */
 export interface InputIssue {
@@ -84,6 +92,7 @@ export interface InputIssue {
  * `InvalidWorkflowInput` whose message lists every bad field and whose details carry the issues.
  */
 export function parseCapsuleWorkflowInput(value: unknown): CapsuleWorkflowInput {
+  capsuleWorkflowInputSchema ??= buildCapsuleWorkflowInputSchema();
   const parsed = capsuleWorkflowInputSchema.safeParse(value);
   if (parsed.success) return parsed.data as CapsuleWorkflowInput;
   const issues: InputIssue[] = parsed.error.issues.map((issue) => ({
