@@ -1,15 +1,22 @@
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from '../services/config';
+import { startMetricsServer } from '../services/kafka';
 import { createLogger } from '../services/logger';
 import { startWorkerRuntime } from './worker-runtime';
 
 /**
  * Entry point of the SomaGent worker (`npm run worker`). SIGINT/SIGTERM shut the worker down
- * gracefully; every connection is closed once `run()` returns.
+ * gracefully; every connection is closed once `run()` returns. Prometheus metrics (the gate's
+ * decisions, timings and the constitution version in force, plus process metrics) on
+ * METRICS_PORT at /metrics.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
-  const runtime = await startWorkerRuntime({ config, logger });
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const runtime = await startWorkerRuntime({ config, logger, metricsRegistry: registry });
+  const metrics = await startMetricsServer(registry, { port: config.METRICS_PORT });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'worker shutting down');
     runtime.worker.shutdown();
@@ -21,10 +28,15 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       namespace: config.TEMPORAL_NAMESPACE,
       constitution: runtime.holder.version,
+      metricsPort: metrics.port,
     },
     'worker running',
   );
-  await runtime.run();
+  try {
+    await runtime.run();
+  } finally {
+    await metrics.close();
+  }
 }
 
 main().catch((err: unknown) => {

@@ -1,4 +1,5 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { Registry } from 'prom-client';
 import type { TrustStore } from '../constitution';
 import type { Config } from '../services/config';
 import { prepareConstitutionTrust } from '../services/constitution';
@@ -36,11 +37,14 @@ export async function startWorkerRuntime({
   config,
   logger,
   trustStore: preparedTrustStore,
+  metricsRegistry,
 }: {
   config: Config;
   logger: Logger;
   /** Constitution trust prepared by the caller (`npm start` shares it with the service). */
   trustStore?: TrustStore;
+  /** Where the gate's metrics go (`npm run worker` serves it on METRICS_PORT); omitted: none. */
+  metricsRegistry?: Registry;
 }): Promise<WorkerRuntime> {
   const pool = createPool({
     url: config.DATABASE_URL,
@@ -90,7 +94,15 @@ export async function startWorkerRuntime({
         sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS,
       });
     }
-    const worker = await createSomagentWorker({ config, logger, connection, pool, redis, holder: started });
+    const worker = await createSomagentWorker({
+      config,
+      logger,
+      connection,
+      pool,
+      redis,
+      holder: started,
+      ...(metricsRegistry ? { metricsRegistry } : {}),
+    });
     return {
       worker,
       holder: started,

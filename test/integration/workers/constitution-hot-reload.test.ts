@@ -2,6 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { Kafka, Producer } from 'kafkajs';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { generateSigningKey, signConstitution } from '../../../constitution';
 import { loadConfig } from '../../../services/config';
 import { createEvent, TOPICS } from '../../../services/events';
@@ -48,6 +49,8 @@ let producer: Producer;
 let relay: Relay;
 let store: GateTestStore;
 let devserver: DevServerHarness;
+/** The worker's metrics, as `npm run worker` serves them on /metrics. */
+const metricsRegistry = new Registry();
 let runtime: WorkerRuntime;
 let running: Promise<void>;
 let taskQueue: string;
@@ -78,7 +81,12 @@ beforeAll(async () => {
     KAFKA_SESSION_TIMEOUT_MS: '10000',
     CONSTITUTION_POLL_INTERVAL_MS: String(86_400_000), // a day: only Kafka can deliver in time
   });
-  runtime = await startWorkerRuntime({ config, logger: workerLogger, trustStore: store.trustStore });
+  runtime = await startWorkerRuntime({
+    config,
+    logger: workerLogger,
+    trustStore: store.trustStore,
+    metricsRegistry,
+  });
   running = runtime.run();
   // Joined and past the first fetch: from now on every publish reaches this worker by Kafka.
   await runtime.constitutionSubscription!.joined;
@@ -155,6 +163,12 @@ describe('worker constitution hot reload over Kafka', () => {
 
     const after = await runPlanLoad('v2');
     expect(after.failure.type).toBe('ConstitutionDenied');
+    // The version in force and the decisions are on the worker's metrics.
+    const exposition = await metricsRegistry.metrics();
+    expect(exposition).toContain('somagent_gate_constitution_version 2');
+    expect(exposition).toMatch(
+      /somagent_gate_decisions_total\{outcome="deny",activity_type="loadCapsulePlan"\} 1/,
+    );
     expect(after.decisions).toEqual([
       expect.objectContaining({
         activityType: 'loadCapsulePlan',
