@@ -11,8 +11,9 @@ import {
   delegationCapsule,
   fanInCapsule,
   finish,
-  isDelegatedHelper,
   mentions,
+  scriptDelegationReplies,
+  scriptStepApprovalReplies,
   stepApprovalCapsule,
 } from '../../fixtures/runtime/graph-capsules';
 import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
@@ -124,13 +125,7 @@ describe('approvals and delegation at depth', () => {
 
   it('lists a persona step’s pending approval on the capsule run; approve sent to the capsule reaches it', async () => {
     const capsule = stepApprovalCapsule(base);
-    h.openai.enqueueWhen(
-      mentions('MARK-APPROVE'),
-      openAiToolCalls([
-        { id: 'call-write', name: 'workspace__write', arguments: { path: 'approved.md', content: 'ok' } },
-      ]),
-      finish('note written'),
-    );
+    scriptStepApprovalReplies(h.openai);
     const handle = await start('approval', capsule);
     let status = await handle.query(statusQuery);
     await waitFor(
@@ -173,18 +168,7 @@ describe('approvals and delegation at depth', () => {
   it('delegates to a sub-persona whose answer comes back as the tool result; depth narrows', async () => {
     const capsule = delegationCapsule(base);
     const limits = DELEGATION_LIMITS;
-    h.openai.enqueueWhen(
-      isDelegatedHelper,
-      openAiToolCalls([{ id: 'call-deep', name: 'delegate', arguments: { task: 'MARK-DEEP: go deeper' } }]),
-      finish('sub answer: 42'),
-    );
-    h.openai.enqueueWhen(
-      mentions('MARK-BOSS'),
-      openAiToolCalls([
-        { id: 'call-sub', name: 'delegate', arguments: { persona: 'helper', task: 'MARK-SUB: count' } },
-      ]),
-      finish('boss got 42'),
-    );
+    scriptDelegationReplies(h.openai);
     const from = h.openai.chatRequests().length;
     const handle = await h.client.workflow.start('capsuleWorkflow', {
       taskQueue: h.taskQueue,
