@@ -296,20 +296,10 @@ describe('schedules on the devserver (in memory)', () => {
   });
 
   it('skips actions while the previous run is open (SKIP) but overlaps them with ALLOW_ALL', async () => {
-    const sleeper = (scheduleId: string, overlap: ScheduleOverlapPolicy): ScheduleOptions => ({
-      scheduleId,
-      spec: { intervals: [{ every: '1s' }] },
-      policies: { overlap },
-      action: {
-        type: 'startWorkflow',
-        workflowType: sleepWorkflow,
-        workflowId: `${scheduleId}-run`,
-        taskQueue: suite.worker.taskQueue,
-        args: [{ ms: 30_000 }],
-      },
-    });
-    const skip = await create(sleeper(suite.h.workflowId('skip'), ScheduleOverlapPolicy.SKIP));
-    const all = await create(sleeper(suite.h.workflowId('allow-all'), ScheduleOverlapPolicy.ALLOW_ALL));
+    const skip = await create(sleeperSchedule(suite.h.workflowId('skip'), ScheduleOverlapPolicy.SKIP));
+    const all = await create(
+      sleeperSchedule(suite.h.workflowId('allow-all'), ScheduleOverlapPolicy.ALLOW_ALL),
+    );
 
     const skipped = await describeUntil(
       skip,
