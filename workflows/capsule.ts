@@ -4,6 +4,7 @@ import {
   condition,
   executeChild,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   upsertMemo,
@@ -42,7 +43,13 @@ import {
   DEFAULT_APPROVAL_TIMEOUT,
 } from './shared/presets';
 import { SEARCH_ATTRIBUTES } from './shared/search-attributes';
-import type { CapsuleRunResult, CapsuleWorkflowInput, JsonValue, RunLimits } from './shared/types';
+import type {
+  ArtifactRef,
+  CapsuleRunResult,
+  CapsuleWorkflowInput,
+  JsonValue,
+  RunLimits,
+} from './shared/types';
 import { checkSpawn, DEFAULT_SPAWN_POLICY, rootLimits, withRemainingBudget } from './spawn-policy';
 import { initialStatus, reduceStatus, type RunEvent, type RunStatus } from './status';
 import { mergeTaint } from './taint';
@@ -57,6 +64,11 @@ import { mergeTaint } from './taint';
 
 /** Tenant of runs started without one. */
 export const DEFAULT_TENANT = 'default';
+/**
+ * Patch id: a run that does not complete ends Failed (an `ApplicationFailure` carrying the run
+ * result) instead of completing with `status: "failed"`, and reports the files its steps wrote.
+ */
+export const HONEST_RUN_OUTCOME_PATCH = 'capsule-run-honest-outcome';
 /** Approval id of the forecast-over-limit approval of a run. */
 export const forecastApprovalId = (workflowId: string) => `${workflowId}:forecast`;
 
@@ -254,6 +266,7 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
   const scheduler = new GraphScheduler<PlanStep>(runPlan.steps, { maxConcurrency: runLimits.maxConcurrency });
   const outputs: Record<string, JsonValue> = {};
   const errorTypes: Record<string, string> = {};
+  const artifacts: ArtifactRef[] = [];
   const scopes = new Map<string, CancellationScope>();
   let childrenStarted = 0;
   let cancelHandled = false;
@@ -304,7 +317,7 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
       }
       outputs[step.id] = output.value;
       scheduler.complete(step.id, output.value);
-      record({ type: 'step.succeeded', at: now(), stepId: step.id });
+      record({ type: 'step.succeeded', at: now(), stepId: step.id, output: output.value });
     } catch (err) {
       const failure = describeFailure(err);
       failStep(step.id, failure.type, failure.message);
@@ -372,6 +385,7 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
             maxTurns: step.maxTurns,
           },
           instruction,
+          ...(step.output ? { output: step.output } : {}),
           guardrails: runPlan.guardrails,
           limits: childLimits,
           depth: depth + 1,
@@ -381,6 +395,7 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
     });
     ledger.rollUp(childWorkflowId, result.usage);
     taint = mergeTaint(taint, result.taint);
+    addArtifacts(result.artifacts);
     // No `usage` event from `result.usage` here: it includes the child's delegates, which report
     // their own usage to this root run, so it would count them twice. Every persona (this child
     // too) reports its own usage with `usageReportSignal` before it completes.
@@ -395,7 +410,9 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
           ? WORKFLOW_ERROR_TYPES.MaxTurnsReached
           : result.status === 'budget_exhausted'
             ? WORKFLOW_ERROR_TYPES.BudgetExceeded
-            : WORKFLOW_ERROR_TYPES.RunCancelled;
+            : result.status === 'invalid_output'
+              ? WORKFLOW_ERROR_TYPES.OutputSchemaMismatch
+              : WORKFLOW_ERROR_TYPES.RunCancelled;
       return { failed: { type, reason: result.reason } };
     }
     return { value: result.output };
@@ -424,12 +441,22 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
     });
     ledger.rollUp(childWorkflowId, result.usage);
     taint = mergeTaint(taint, result.taint);
+    addArtifacts(result.artifacts);
     if (result.status !== 'completed') {
       return {
         failed: { type: WORKFLOW_ERROR_TYPES.StepFailed, reason: `nested capsule run ${result.status}` },
       };
     }
     return { value: result.steps as unknown as JsonValue };
+  };
+
+  /** Files steps wrote, latest write of a path first-seen order kept; reported with the result. */
+  const addArtifacts = (refs: readonly ArtifactRef[]) => {
+    for (const ref of refs) {
+      const existing = artifacts.findIndex((a) => a.path === ref.path);
+      if (existing >= 0) artifacts[existing] = { ...ref };
+      else artifacts.push({ ...ref });
+    }
   };
 
   while (!scheduler.done) {
@@ -462,17 +489,84 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
       ? 'completed'
       : 'failed';
   record({ type: 'run.finished', at: now(), status: runStatus });
-  return buildRunResult(status, {
+  const honest = patched(HONEST_RUN_OUTCOME_PATCH);
+  const result = buildRunResult(status, {
     status: runStatus,
     workflowId,
     runId: info.runId,
     capsule: { id: runPlan.capsule.id, version: runPlan.capsule.version },
     outputs,
     errorTypes,
-    artifacts: [],
+    artifacts: honest ? artifacts : [],
     taint,
     finishedAt: now(),
   });
+  if (!honest) return result;
+  const cancelReason = cancelled
+    ? `run cancelled${cancelled.by ? ` by ${cancelled.by}` : ''}${cancelled.reason ? `: ${cancelled.reason}` : ''}`
+    : undefined;
+  upsertMemo({ outcome: runOutcomeMemo(result, runPlan, cancelReason) });
+  if (runStatus === 'completed') return result;
+  const failed = firstFailure(result, runPlan, cancelReason);
+  throw ApplicationFailure.create({
+    type: failed.type,
+    message: failed.message,
+    nonRetryable: true,
+    details: [result],
+  });
+}
+
+/**
+ * Why a run did not complete, for the failure that ends it: the first failed step in plan order
+ * (skipped steps only follow from it), with its error type, or the cancellation.
+ */
+function firstFailure(
+  result: CapsuleRunResult,
+  plan: CapsulePlan,
+  cancelReason: string | undefined,
+): { type: string; message: string } {
+  if (cancelReason !== undefined) return { type: WORKFLOW_ERROR_TYPES.RunCancelled, message: cancelReason };
+  const failed = plan.steps.filter((s) => result.steps[s.id]?.state === 'failed');
+  const first = failed[0];
+  const error = first ? result.steps[first.id]?.error : undefined;
+  if (first && error) {
+    const others = failed.length - 1;
+    const skipped = plan.steps.filter((s) => result.steps[s.id]?.state === 'skipped').length;
+    const tail = [
+      others > 0 ? `${others} more step${others === 1 ? '' : 's'} failed` : '',
+      skipped > 0 ? `${skipped} step${skipped === 1 ? '' : 's'} skipped` : '',
+    ].filter((t) => t.length > 0);
+    return {
+      type: error.type,
+      message: `step "${first.id}" failed: ${error.type}: ${error.message}${tail.length > 0 ? ` (${tail.join(', ')})` : ''}`,
+    };
+  }
+  const withError = Object.values(result.steps).find((s) => s.error);
+  return {
+    type: WORKFLOW_ERROR_TYPES.CapsuleRunFailed,
+    message: withError?.error?.message ?? `capsule run ${result.status}`,
+  };
+}
+
+/** A short outcome for the memo, so lists and the Web UI show how a run ended without the result. */
+function runOutcomeMemo(
+  result: CapsuleRunResult,
+  plan: CapsulePlan,
+  cancelReason: string | undefined,
+): { [key: string]: JsonValue } {
+  const steps: { [id: string]: JsonValue } = {};
+  for (const [id, step] of Object.entries(result.steps)) {
+    steps[id] = step.error ? `${step.state}: ${step.error.type}` : step.state;
+  }
+  return {
+    status: result.status,
+    ...(result.status === 'completed'
+      ? {}
+      : { failure: firstFailure(result, plan, cancelReason).message.slice(0, 500) }),
+    steps,
+    artifacts: result.artifacts.map((a) => a.path),
+    usage: { ...result.usage },
+  };
 }
 
 /** The capsule id and range (or inline id and version) as the run first knows it. */

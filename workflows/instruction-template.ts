@@ -61,7 +61,7 @@ export function templateReferences(template: string): TemplateReference[] {
 }
 
 /**
- * Renders a template. Strings are inserted as they are, other values as pretty JSON. Throws a
+ * Renders a template; values as {@link renderValue} writes them. Throws a
  * non-retryable `TemplateError` naming the expression when a value is missing, with the keys
  * that do exist at the point where the path broke.
  */
@@ -70,7 +70,7 @@ export function renderInstruction(template: string, context: InstructionContext)
   let out = '';
   let from = 0;
   for (const ref of refs) {
-    out += template.slice(from, ref.start) + stringify(resolve(ref, context));
+    out += template.slice(from, ref.start) + renderValue(resolve(ref, context));
     from = ref.end;
   }
   return out + template.slice(from);
@@ -104,9 +104,22 @@ function isIndexable(value: unknown): value is object {
   return value !== null && typeof value === 'object';
 }
 
-function stringify(value: unknown): string {
+/**
+ * How a value reads inside an instruction: text as it is, a list as a Markdown list (one line
+ * per item, objects as compact JSON), an object as compact JSON, an empty list as "(none)".
+ */
+export function renderValue(value: unknown): string {
   if (typeof value === 'string') return value;
-  return JSON.stringify(value, null, 2) ?? String(value);
+  if (Array.isArray(value)) {
+    if (value.length === 0) return '(none)';
+    return `\n${value.map((item) => `- ${inline(item)}`).join('\n')}\n`;
+  }
+  return inline(value);
+}
+
+function inline(value: unknown): string {
+  if (typeof value === 'string') return value.replace(/\s*\n\s*/g, ' ');
+  return JSON.stringify(value) ?? String(value);
 }
 
 function templateError(message: string): ApplicationFailure {

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import { outputSchema } from '../capsules/capsule-schema';
 import { WORKFLOW_ERROR_TYPES } from './shared/errors';
 import type { InputIssue } from './shared/input-schema';
 import type { PersonaWorkflowInput } from './shared/types';
@@ -33,6 +34,7 @@ const personaInputSchema = z.strictObject({
     maxTurns: z.number().int().min(1),
   }),
   instruction: z.string().min(1, { message: 'the persona needs an instruction' }),
+  output: outputSchema.optional(),
   guardrails: z.strictObject({
     minThreshold: z.number().min(0).max(1).optional(),
     deniedTools: z.array(id).optional(),

@@ -27,6 +27,15 @@ import {
   type ContextMessage,
 } from './context-window';
 import { describeFailure } from './failures';
+import {
+  compileOutputValidator,
+  finishOutput,
+  formatIssues,
+  jsonFromText,
+  outputInstruction,
+  typedFinishTool,
+  type OutputCheck,
+} from './output-schema';
 import { parsePersonaWorkflowInput } from './persona-input';
 import { buildGateContext, recordGateOutcome } from './gate-context';
 import { setGateContextProvider } from './gate-context-interceptor';
@@ -48,7 +57,14 @@ import {
 } from './shared/presets';
 import { checkSpawn, withRemainingBudget } from './spawn-policy';
 import { mergeTaint, taintFromResults } from './taint';
-import type { DecisionsSummary, PersonaResult, PersonaWorkflowInput, Usage } from './shared/types';
+import type {
+  ArtifactRef,
+  DecisionsSummary,
+  JsonValue,
+  PersonaResult,
+  PersonaWorkflowInput,
+  Usage,
+} from './shared/types';
 
 /**
  * `personaWorkflow`: one persona's agent loop. Recall memory, then per turn: compact the context
@@ -69,6 +85,8 @@ export const SUMMARY_MAX_OUTPUT_TOKENS = 512;
 export const TOOL_RESULT_MAX_CHARS = 20_000;
 /** Memories recalled into the context at the start. */
 export const RECALL_LIMIT = 5;
+/** Answers off the step's output schema that get a correction turn before the step fails. */
+export const MAX_OUTPUT_CORRECTIONS = 2;
 
 const SUMMARY_INSTRUCTION =
   'Summarize the conversation below for yourself: keep facts, decisions, tool results that matter, ' +
@@ -119,6 +137,11 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
   let denials = { recent: 0, window: 0 };
   let cancelled = false;
   const injections: InjectSignal[] = [];
+
+  // Compiled once per execution; the schema travels in the input (and across continue-as-new).
+  const validateOutput = input.output ? compileOutputValidator(input.output) : undefined;
+  let corrections = carry?.corrections ?? 0;
+  const artifacts: ArtifactRef[] = carry?.artifacts ? [...carry.artifacts] : [];
 
   const deniedTools = new Set(guardrails.deniedTools ?? []);
   const allowedTools = limits.tools.filter((tool) => !deniedTools.has(tool));
@@ -182,7 +205,12 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
     messages.push({ role: 'system', content: persona.systemPrompt });
     const recalled = await recallMemory();
     if (recalled) messages.push({ role: 'system', content: recalled });
-    messages.push({ role: 'user', content: input.instruction });
+    messages.push({
+      role: 'user',
+      content: input.output
+        ? `${input.instruction}\n\n${outputInstruction(FINISH_TOOL, input.output)}`
+        : input.instruction,
+    });
   } else {
     summary = messages.find((m) => m.kind === 'summary')?.content ?? '';
   }
@@ -190,9 +218,14 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
   const toolIds = [...new Set([...allowedTools, FINISH_TOOL])].filter(
     (id) => id !== DELEGATE_TOOL || limits.depth > 0,
   );
-  const { definitions } = await listTools({ ids: toolIds });
+  const listed = await listTools({ ids: toolIds });
+  const definitions = input.output
+    ? listed.definitions.map((d) =>
+        d.name === FINISH_TOOL ? typedFinishTool(FINISH_TOOL, input.output!) : d,
+      )
+    : listed.definitions;
 
-  let finalAnswer: string | undefined;
+  let finalAnswer: JsonValue | undefined;
   let stop: { status: StopStatus; reason: string } | undefined;
   let turnsThisExecution = 0;
 
@@ -231,6 +264,8 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
           taint,
           childrenStarted,
           decisions,
+          corrections,
+          artifacts,
         },
       });
     }
@@ -266,7 +301,26 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
 
     if (result.toolCalls.length === 0) {
       messages.push({ role: 'assistant', content: result.text, tokens: result.usage.outputTokens });
-      finalAnswer = result.text;
+      if (!validateOutput) {
+        finalAnswer = result.text;
+        continue;
+      }
+      // A typed step answered in text: take the JSON in it, else ask for the `finish` call.
+      const parsed = jsonFromText(result.text);
+      const checked: OutputCheck =
+        parsed === undefined
+          ? {
+              ok: false,
+              issues: [{ path: '$', message: `expected a \`${FINISH_TOOL}\` call with the result` }],
+            }
+          : validateOutput(parsed);
+      const verdict = acceptOutput(checked);
+      if (verdict.kind === 'accepted') finalAnswer = verdict.value;
+      else if (verdict.kind === 'retry') messages.push({ role: 'user', content: verdict.correction });
+      else {
+        stop = verdict.stop;
+        break;
+      }
       continue;
     }
     const group = `turn-${turns}`;
@@ -280,14 +334,29 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
     const triaged = triageToolCalls(calls, allowedTools);
     const refused = new Map(triaged.refused.map((c) => [c.id, c.reason]));
     let budgetStop: string | undefined;
+    let outputStop: { status: StopStatus; reason: string } | undefined;
     for (const [callIndex, call] of calls.entries()) {
       const reason = refused.get(call.id);
       if (reason !== undefined) {
         pushToolResult(call, `refused: ${reason}`, group, true);
       } else if (call.tool === FINISH_TOOL) {
-        const answer = finishAnswer(call.args) ?? result.text;
-        finalAnswer ??= answer;
-        pushToolResult(call, 'finished', group, false);
+        if (finalAnswer !== undefined || outputStop !== undefined) {
+          pushToolResult(call, 'ignored: the task already finished', group, true);
+        } else if (!validateOutput || !input.output) {
+          finalAnswer = finishAnswer(call.args) ?? result.text;
+          pushToolResult(call, 'finished', group, false);
+        } else {
+          const verdict = acceptOutput(validateOutput(finishOutput(input.output, call.args)));
+          if (verdict.kind === 'accepted') {
+            finalAnswer = verdict.value;
+            pushToolResult(call, 'finished', group, false);
+          } else if (verdict.kind === 'retry') {
+            pushToolResult(call, verdict.correction, group, true);
+          } else {
+            outputStop = verdict.stop;
+            pushToolResult(call, verdict.stop.reason, group, true);
+          }
+        }
       } else if (call.tool === DELEGATE_TOOL) {
         await delegate(call, group);
       } else if (budgetStop === undefined && !cancelled) {
@@ -296,6 +365,10 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
         const why = cancelled ? 'the run was cancelled' : 'the budget is exhausted';
         pushToolResult(call, `not run: ${why}`, group, true);
       }
+    }
+    if (outputStop !== undefined) {
+      stop = outputStop;
+      break;
     }
     if (budgetStop !== undefined && finalAnswer === undefined) {
       stop = { status: 'budget_exhausted', reason: budgetStop };
@@ -308,7 +381,7 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
     status: stop.status,
     reason: stop.reason,
     output: finalAnswer ?? lastAssistantText(messages),
-    artifacts: [],
+    artifacts,
     usage: ownUsage(ledger.spent()),
     turns,
     taint,
@@ -318,6 +391,36 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
       approvalsRejected: approvals.counts().rejected,
     },
   };
+
+  /**
+   * What to do with a typed answer: accept it, give the model a correction turn quoting the
+   * issues with their paths, or, after {@link MAX_OUTPUT_CORRECTIONS} corrections, stop.
+   */
+  function acceptOutput(
+    checked: OutputCheck,
+  ):
+    | { kind: 'accepted'; value: JsonValue }
+    | { kind: 'retry'; correction: string }
+    | { kind: 'stop'; stop: { status: StopStatus; reason: string } } {
+    if (checked.ok) return { kind: 'accepted', value: checked.value };
+    const issues = formatIssues(checked.issues);
+    if (corrections >= MAX_OUTPUT_CORRECTIONS) {
+      return {
+        kind: 'stop',
+        stop: {
+          status: 'invalid_output',
+          reason: `the answer does not match the step's output schema after ${corrections + 1} tries: ${issues}`,
+        },
+      };
+    }
+    corrections += 1;
+    return {
+      kind: 'retry',
+      correction:
+        `Your result does not match the required output schema: ${issues}. ` +
+        `Call \`${FINISH_TOOL}\` again with the corrected result (the whole result, every field).`,
+    };
+  }
 
   async function recallMemory(): Promise<string | undefined> {
     try {
@@ -415,6 +518,7 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
           : executeTool(request));
         gateOutcome(false);
         taint = taintFromResults(taint, [dataClassesOf(result.output)]);
+        if (call.tool === WORKSPACE_WRITE_TOOL) recordArtifact(result.output);
         pushToolResult(call, stringify(result.output), group, false);
         return undefined;
       } catch (err) {
@@ -522,17 +626,30 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
             limits: spawn.limits,
             depth: input.depth + 1,
             taint,
+            // A delegate answers its delegator in text; the step's schema applies to this persona.
+            output: undefined,
             carry: undefined,
           },
         ],
       });
       ledger.rollUp(childId, child.usage);
       taint = mergeTaint(taint, child.taint);
-      pushToolResult(call, child.output, group, child.status !== 'final');
+      for (const artifact of child.artifacts) recordArtifact(artifact);
+      pushToolResult(call, stringify(child.output), group, child.status !== 'final');
     } catch (err) {
       const failure = describeFailure(err);
       pushToolResult(call, `delegation failed: ${failure.type}: ${failure.message}`, group, true);
     }
+  }
+
+  /** A file the persona wrote: the latest write of a path wins. */
+  function recordArtifact(output: unknown): void {
+    if (output === null || typeof output !== 'object') return;
+    const { path, bytes } = output as { path?: unknown; bytes?: unknown };
+    if (typeof path !== 'string') return;
+    const existing = artifacts.findIndex((a) => a.path === path);
+    if (existing >= 0) artifacts.splice(existing, 1);
+    artifacts.push({ stepId: input.stepId, path, ...(typeof bytes === 'number' ? { bytes } : {}) });
   }
 
   function pushToolResult(call: ToolCall, content: string, group: string, isError: boolean): void {
@@ -605,6 +722,9 @@ function dataClassesOf(output: unknown): { dataClasses?: readonly string[] } {
 function stringify(value: unknown): string {
   return typeof value === 'string' ? value : (JSON.stringify(value) ?? 'null');
 }
+
+/** Tool whose successful calls are the persona's artifacts. */
+const WORKSPACE_WRITE_TOOL = 'workspace.write';
 
 function lastAssistantText(messages: readonly PersonaMessage[]): string {
   for (let i = messages.length - 1; i >= 0; i--) {

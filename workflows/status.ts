@@ -1,5 +1,5 @@
 import type { PendingApproval } from './approvals';
-import type { DecisionsSummary, StepState, TriggerKind, Usage } from './shared/types';
+import type { DecisionsSummary, JsonValue, StepState, TriggerKind, Usage } from './shared/types';
 
 /**
  * The `status` query's view of a capsule run, built by a pure reducer from the events the
@@ -31,6 +31,8 @@ export interface StepStatus {
   finishedAt?: string;
   /** Failure or skip explanation. */
   reason?: string;
+  /** The step's output once it succeeded: typed when the step declares an output schema. */
+  output?: JsonValue;
   /** Own usage of every workflow of this step (persona and its delegates). */
   usage: Usage;
 }
@@ -41,7 +43,7 @@ export interface PersonaStatus {
   personaId: string;
   parentWorkflowId: string;
   depth: number;
-  state: 'running' | 'final' | 'max_turns' | 'budget_exhausted' | 'cancelled' | 'failed';
+  state: 'running' | 'final' | 'max_turns' | 'budget_exhausted' | 'cancelled' | 'invalid_output' | 'failed';
   usage: Usage;
 }
 
@@ -90,7 +92,7 @@ export type RunEvent =
     }
   | { type: 'step.started'; at: string; stepId: string; childWorkflowId: string }
   | { type: 'step.awaiting_review'; at: string; stepId: string }
-  | { type: 'step.succeeded'; at: string; stepId: string }
+  | { type: 'step.succeeded'; at: string; stepId: string; output?: JsonValue }
   | { type: 'step.failed'; at: string; stepId: string; reason: string }
   | { type: 'step.skipped'; at: string; stepId: string; reason: string }
   | {
@@ -182,7 +184,11 @@ export function reduceStatus(state: RunStatus, event: RunEvent): RunStatus {
     case 'step.awaiting_review':
       return withStep(next, event.stepId, { state: 'awaiting_review' });
     case 'step.succeeded':
-      return withStep(next, event.stepId, { state: 'succeeded', finishedAt: event.at });
+      return withStep(next, event.stepId, {
+        state: 'succeeded',
+        finishedAt: event.at,
+        ...(event.output !== undefined ? { output: event.output } : {}),
+      });
     case 'step.failed':
       return withStep(next, event.stepId, { state: 'failed', finishedAt: event.at, reason: event.reason });
     case 'step.skipped':

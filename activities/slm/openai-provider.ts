@@ -99,6 +99,7 @@ export function toOpenAiRequest(
           name: toWireToolName(tool.name),
           description: tool.description,
           parameters: tool.parameters,
+          ...(tool.strict ? { strict: true } : {}),
         },
       }))
     : undefined;

@@ -35,6 +35,7 @@ export const slmCompleteInputSchema = z
           name: z.string().min(1),
           description: z.string(),
           parameters: z.record(z.string(), z.unknown()),
+          strict: z.boolean().optional(),
         }),
       )
       .optional(),

@@ -25,6 +25,11 @@ export interface SlmToolDefinition {
   name: string;
   description: string;
   parameters: Record<string, unknown>;
+  /**
+   * The arguments must match `parameters` exactly (OpenAI strict function calling; the schema is
+   * then in strict form: every property required, nullable when optional, no extra properties).
+   */
+  strict?: boolean;
 }
 
 export interface SlmToolCall {

@@ -41,6 +41,10 @@ export const WORKFLOW_ERROR_TYPES = {
   MaxTurnsReached: 'MaxTurnsReached',
   /** The run was cancelled by a `cancel` signal. */
   RunCancelled: 'RunCancelled',
+  /** A persona's answer did not match the step's output schema, corrections included. */
+  OutputSchemaMismatch: 'OutputSchemaMismatch',
+  /** A capsule run ended with a failed step; the message names the step and why. */
+  CapsuleRunFailed: 'CapsuleRunFailed',
 } as const;
 
 export type WorkflowErrorType = (typeof WORKFLOW_ERROR_TYPES)[keyof typeof WORKFLOW_ERROR_TYPES];
@@ -58,4 +62,6 @@ export const NON_RETRYABLE_WORKFLOW_ERROR_TYPES: readonly WorkflowErrorType[] = 
   WORKFLOW_ERROR_TYPES.SpawnDenied,
   WORKFLOW_ERROR_TYPES.MaxTurnsReached,
   WORKFLOW_ERROR_TYPES.RunCancelled,
+  WORKFLOW_ERROR_TYPES.OutputSchemaMismatch,
+  WORKFLOW_ERROR_TYPES.CapsuleRunFailed,
 ];

@@ -1,3 +1,4 @@
+import type { OutputSchema } from '../../capsules/capsule-schema';
 import type { ApprovalRegistrySnapshot } from '../approvals';
 import type { BudgetLedgerSnapshot } from '../budget-ledger';
 import type { ContextMessage } from '../context-window';
@@ -176,6 +177,10 @@ export interface PersonaCarry {
   taint: string[];
   childrenStarted: number;
   decisions: DecisionsSummary;
+  /** Correction turns already given for off-schema answers (absent in older carries: 0). */
+  corrections?: number;
+  /** Files written so far (absent in older carries). */
+  artifacts?: ArtifactRef[];
 }
 
 /** `personaWorkflow` input. */
@@ -190,6 +195,11 @@ export interface PersonaWorkflowInput {
   persona: PersonaSpec;
   /** The rendered instruction. */
   instruction: string;
+  /**
+   * The step's declared output: the `finish` tool takes it as its parameters and the answer is
+   * validated against it (a bounded correction turn, then `invalid_output`). Absent: a string.
+   */
+  output?: OutputSchema;
   guardrails: Guardrails;
   /** Already narrowed by the parent. */
   limits: RunLimits;
@@ -205,9 +215,12 @@ export interface PersonaWorkflowInput {
 
 /** `personaWorkflow` result. */
 export interface PersonaResult {
-  status: 'final' | 'max_turns' | 'budget_exhausted' | 'cancelled';
-  /** The final answer, or the best partial answer. */
-  output: string;
+  status: 'final' | 'max_turns' | 'budget_exhausted' | 'cancelled' | 'invalid_output';
+  /**
+   * The final answer (a value of the step's output schema when it declares one, else text), or
+   * the best partial answer.
+   */
+  output: JsonValue;
   /** Why the loop stopped, for humans (e.g. the budget that ran out). */
   reason: string;
   artifacts: ArtifactRef[];

@@ -17,6 +17,7 @@ import {
   stepApprovalCapsule,
 } from '../../fixtures/runtime/graph-capsules';
 import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
+import { failedRun } from '../../fixtures/runtime/run-outcome';
 
 // Bundling the workflows and migrating a private database take a while on a shared machine.
 jest.setTimeout(120_000);
@@ -269,7 +270,9 @@ describe('review checkpoints', () => {
       by: 'bob',
       comment: 'off topic',
     });
-    const result = (await handle.result()) as CapsuleRunResult;
+    const { failure, result } = await failedRun(handle);
+    expect(failure.type).toBe('ReviewRejected');
+    expect(failure.message).toMatch(/^step "draft" failed: ReviewRejected: .*off topic.*\(1 step skipped\)$/);
     expect(result.status).toBe('failed');
     expect(result.steps.draft).toMatchObject({ state: 'failed', error: { type: 'ReviewRejected' } });
     expect(result.steps.draft!.error!.message).toContain('off topic');
@@ -281,7 +284,8 @@ describe('review checkpoints', () => {
   it('no review before the timeout fails the step with ReviewTimedOut', async () => {
     h.openai.enqueueWhen(mentions('MARK-LATE-DRAFT'), finish('an unreviewed draft'));
     const handle = await start('review-timeout', reviewed('LATE', { prompt: 'Check it', timeout: '2s' }));
-    const result = (await handle.result()) as CapsuleRunResult;
+    const { failure, result } = await failedRun(handle);
+    expect(failure.type).toBe('ReviewTimedOut');
     expect(result.status).toBe('failed');
     expect(result.steps.draft).toMatchObject({ state: 'failed', error: { type: 'ReviewTimedOut' } });
     expect(result.steps.publish).toMatchObject({ state: 'skipped' });

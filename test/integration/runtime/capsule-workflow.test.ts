@@ -9,6 +9,7 @@ import { approveSignal, planQuery, statusQuery } from '../../../workflows/shared
 import { SEARCH_ATTRIBUTES } from '../../../workflows/shared/search-attributes';
 import { eventTypes, rejectionOf, waitFor } from '../../support/devserver';
 import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
+import { failedRun } from '../../fixtures/runtime/run-outcome';
 
 // Bundling the workflows and migrating a private database take a while on a shared machine.
 jest.setTimeout(120_000);
@@ -126,7 +127,11 @@ describe('capsuleWorkflow on the devserver (no child workflows yet)', () => {
       tenant: 'acme',
       limits,
     });
-    const result = (await handle.result()) as CapsuleRunResult;
+    const { failure, result } = await failedRun(handle);
+    expect(failure.type).toBe('SpawnDenied');
+    expect(failure.message).toContain('step "extract" failed: SpawnDenied');
+    const memo = (await handle.describe()).memo as { outcome?: { status?: string; failure?: string } };
+    expect(memo.outcome).toMatchObject({ status: 'failed', failure: failure.message });
     expect(result).toMatchObject({
       status: 'failed',
       capsule: { id: meetingSummary.id, version: meetingSummary.version },

@@ -20,7 +20,26 @@ describe('renderInstruction', () => {
     },
   };
 
-  it('inserts params and step outputs; strings verbatim, other values as JSON', () => {
+  it('renders typed step outputs readably, never as [object Object]', () => {
+    const extract = {
+      decisions: ['Ship the default constitution', 'Launch stays 1 December'],
+      actionItems: [{ owner: 'Marco', task: 'Update the\npricing page', due: 'Friday' }],
+      openQuestions: [],
+    };
+    const ctx = { steps: { extract: { output: extract } } };
+    expect(renderInstruction('Decisions: {{steps.extract.output.decisions}}', ctx)).toBe(
+      'Decisions: \n- Ship the default constitution\n- Launch stays 1 December\n',
+    );
+    expect(renderInstruction('Items: {{steps.extract.output.actionItems}}', ctx)).toBe(
+      'Items: \n- {"owner":"Marco","task":"Update the\\npricing page","due":"Friday"}\n',
+    );
+    expect(renderInstruction('Open: {{steps.extract.output.openQuestions}}', ctx)).toBe('Open: (none)');
+    const whole = renderInstruction('{{steps.extract.output}}', ctx);
+    expect(JSON.parse(whole)).toEqual(extract);
+    expect(whole).not.toContain('[object Object]');
+  });
+
+  it('inserts params and step outputs; strings verbatim, lists as Markdown lists, objects as compact JSON', () => {
     expect(
       renderInstruction(
         'Write for {{params.audience}} ({{ params.count }} points): {{steps.research.output.summary}} / {{steps.draft.output}}',
@@ -28,7 +47,7 @@ describe('renderInstruction', () => {
       ),
     ).toBe('Write for CFOs (3 points): Markets grew. / Draft text');
     expect(renderInstruction('{{steps.research.output.points[1]}}', context)).toBe('y');
-    expect(renderInstruction('{{params.tags}}', context)).toBe('[\n  "a",\n  "b"\n]');
+    expect(renderInstruction('Tags:{{params.tags}}', context)).toBe('Tags:\n- a\n- b\n');
     expect(renderInstruction('v={{params.nothing}}', context)).toBe('v=null');
     expect(renderInstruction('no variables', {})).toBe('no variables');
   });
