@@ -188,10 +188,14 @@ export function formatIssues(issues: readonly OutputIssue[]): string {
  */
 export function jsonFromText(text: string): unknown {
   const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(text);
-  const candidate = (fenced ? fenced[1]! : text).trim();
-  if (!candidate.startsWith('{') && !candidate.startsWith('[')) return undefined;
+  const body = fenced ? fenced[1]! : text;
+  // The outermost object or array in the text: models often wrap the JSON in a sentence.
+  const start = body.search(/[{[]/);
+  if (start < 0) return undefined;
+  const end = Math.max(body.lastIndexOf('}'), body.lastIndexOf(']'));
+  if (end <= start) return undefined;
   try {
-    return JSON.parse(candidate) as unknown;
+    return JSON.parse(body.slice(start, end + 1)) as unknown;
   } catch {
     return undefined;
   }

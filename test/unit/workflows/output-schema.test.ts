@@ -136,6 +136,7 @@ describe('jsonFromText', () => {
   it('reads a bare JSON document or a fenced block, nothing else', () => {
     expect(jsonFromText(' {"a": 1} ')).toEqual({ a: 1 });
     expect(jsonFromText('Here it is:\n```json\n[1, 2]\n```\nDone.')).toEqual([1, 2]);
+    expect(jsonFromText('Here is the result: {"title": 3} as asked.')).toEqual({ title: 3 });
     expect(jsonFromText('I could not finish.')).toBeUndefined();
     expect(jsonFromText('{"a": ')).toBeUndefined();
   });
