@@ -11,6 +11,7 @@ import type { EmbeddedService } from './embedded-service';
 import { ensureTemporal } from './ensure-temporal';
 import { freePort, isPortFree } from './free-port';
 import { publishLibrary } from './publish-library';
+import { reportSampleOutcome } from './sample-outcome';
 import { runSampleCapsule, SAMPLE_CAPSULE } from './sample-run';
 import { startInfrastructure } from './start-infrastructure';
 
@@ -20,7 +21,7 @@ import { startInfrastructure } from './start-infrastructure';
  * the capsule library in the registry, and a worker — then runs the sample capsule when an SLM
  * provider is configured. `--once` stops everything after that instead of serving until Ctrl-C.
  */
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const once = process.argv.includes('--once');
   const config = loadConfig();
   // Human-readable progress goes to stdout; JSON logs only for warnings unless asked for.
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const started: EmbeddedService[] = [];
+  let exitCode = 0;
   const stopAll = async () => {
     for (const service of started.reverse()) await service.stop().catch(() => undefined);
   };
@@ -108,16 +110,16 @@ async function main(): Promise<void> {
         namespace: platformConfig.TEMPORAL_NAMESPACE,
         dataConverter: createDataConverter({ pool }),
       });
-      const result = await runSampleCapsule({
-        client,
-        taskQueue: platformConfig.TEMPORAL_TASK_QUEUE,
+      exitCode = await reportSampleOutcome({
+        run: runSampleCapsule({
+          client,
+          taskQueue: platformConfig.TEMPORAL_TASK_QUEUE,
+          workspaceRoot: platformConfig.WORKSPACE_ROOT,
+          print: out,
+        }),
         workspaceRoot: platformConfig.WORKSPACE_ROOT,
         print: out,
       });
-      out(`sample run ${result.status}: ${result.usage.totalTokens} tokens`);
-      for (const [id, step] of Object.entries(result.steps)) {
-        out(`  ${id}: ${truncate(JSON.stringify(step.output ?? step.error ?? null), 300)}`);
-      }
     } else {
       out('');
       out(`No SLM provider is configured, so the sample capsule (${SAMPLE_CAPSULE}) did not run.`);
@@ -125,9 +127,10 @@ async function main(): Promise<void> {
       out('OpenAI-compatible server serving the same model names), then run `npm start` again.');
     }
 
-    if (once) return;
+    if (once) return exitCode;
     out('Serving: start capsules from the Temporal Web UI or `npx somagent capsule list`. Ctrl-C stops.');
     await onShutdownSignal().stopping;
+    return exitCode;
   } finally {
     await stopAll();
   }
@@ -148,12 +151,8 @@ function note(started: { kind: string }[], kind: string): string {
   return started.some((s) => s.kind === kind) ? `  (started: ${kind})` : '';
 }
 
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
 main()
-  .then(() => process.exit(0))
+  .then((code) => process.exit(code))
   .catch((err: unknown) => {
     process.stderr.write(`somagent: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
