@@ -1,10 +1,16 @@
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure } from '@temporalio/common';
 import type { Capsule } from '../../../capsules/capsule-schema';
 import { BUILTIN_LIBRARY_DIR, loadLibrary } from '../../../capsules/library-loader';
 import { createCapsuleRegistry } from '../../../capsules/registry/registry-store';
 import type { CapsuleRunResult } from '../../../workflows/shared/types';
-import { approveSignal, reviewSignal, statusQuery } from '../../../workflows/shared/definitions';
-import { eventTypes, waitFor } from '../../support/devserver';
+import {
+  approveSignal,
+  cancelSignal,
+  reviewSignal,
+  statusQuery,
+} from '../../../workflows/shared/definitions';
+import { eventTypes, rejectionOf, waitFor } from '../../support/devserver';
 import { openAiToolCalls } from '../../support/fake-slm';
 import {
   DELEGATION_LIMITS,
@@ -278,6 +284,36 @@ describe('review checkpoints', () => {
     expect(result.steps.draft!.error!.message).toContain('off topic');
     expect(result.steps.publish).toMatchObject({ state: 'skipped' });
     expect(h.openai.chatRequests().some((b) => JSON.stringify(b).includes('MARK-NO-PUBLISH'))).toBe(false);
+    await replayTree(handle);
+  });
+
+  it('a Temporal cancel request ends the run Cancelled, as the Web UI shows it', async () => {
+    h.openai.enqueueWhen(mentions('MARK-CANCEL-DRAFT'), finish('a draft nobody reviews'));
+    const handle = await start('cancel-request', reviewed('CANCEL', { prompt: 'Check it', timeout: '10m' }));
+    await awaitingReview(handle);
+    await handle.cancel();
+    const err = await rejectionOf(handle.result());
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+    expect(h.openai.chatRequests().some((b) => JSON.stringify(b).includes('MARK-CANCEL-PUBLISH'))).toBe(
+      false,
+    );
+    await replayTree(handle);
+  });
+
+  it('the cancel signal stops the run: it fails with RunCancelled, naming who and why', async () => {
+    h.openai.enqueueWhen(mentions('MARK-SIGCANCEL-DRAFT'), finish('a draft'));
+    const handle = await start(
+      'cancel-signal',
+      reviewed('SIGCANCEL', { prompt: 'Check it', timeout: '10m' }),
+    );
+    await awaitingReview(handle);
+    await handle.signal(cancelSignal, { by: 'carol', reason: 'wrong meeting' });
+    const { failure, result } = await failedRun(handle);
+    expect(failure.type).toBe('RunCancelled');
+    expect(failure.message).toBe('run cancelled by carol: wrong meeting');
+    expect(result.status).toBe('cancelled');
     await replayTree(handle);
   });
 
