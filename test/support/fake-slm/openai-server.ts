@@ -141,7 +141,8 @@ export function fakeEmbedding(text: string): number[] {
   return vector.map((x) => x / norm);
 }
 
-function embeddingsReply(request: RecordedRequest): ScriptedReply {
+/** The answer to `POST /v1/embeddings`: {@link fakeEmbedding} of every input, in OpenAI's shape. */
+export function embeddingsReply(request: RecordedRequest): ScriptedReply {
   const body = request.body as {
     input: string | string[];
     model: string;

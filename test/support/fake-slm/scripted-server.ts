@@ -37,12 +37,23 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
+export interface ScriptedServerOptions {
+  /**
+   * Port to listen on (127.0.0.1).
+   * @default 0 (any free port)
+   */
+  port?: number;
+}
+
 /**
  * A local HTTP server on 127.0.0.1 with a queue of scripted replies, the base of the SLM wire
  * fakes. `route` decides per request (auth checks, unknown paths) and calls `next` to take the
  * next scripted reply.
  */
-export async function startScriptedServer(route: Route): Promise<ScriptedServer> {
+export async function startScriptedServer(
+  route: Route,
+  { port: listenPort = 0 }: ScriptedServerOptions = {},
+): Promise<ScriptedServer> {
   const queue: ScriptedReply[] = [];
   const requests: RecordedRequest[] = [];
   const matched: Array<{ match: (request: RecordedRequest) => boolean; replies: ScriptedReply[] }> = [];
@@ -89,7 +100,13 @@ export async function startScriptedServer(route: Route): Promise<ScriptedServer>
       }
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listenPort, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
