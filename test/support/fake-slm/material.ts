@@ -224,7 +224,7 @@ function parseLines(text: string, bulletsOnly: boolean): Fact[] {
 /** How a fact reads as a list item: the sentence, or its short line for actions and questions. */
 export function quote(fact: Fact): string {
   if ((fact.kind === 'action' || fact.kind === 'question') && fact.line.length <= MAX_QUOTED_LINE) {
-    return fact.line;
+    return capitalise(fact.line.replace(LABEL, ''));
   }
   return fact.text;
 }

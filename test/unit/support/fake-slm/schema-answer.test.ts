@@ -6,17 +6,10 @@ import {
   type AnswerMaterial,
   type JsonSchema,
 } from '../../../support/fake-slm/schema-answer';
+import { DEFAULT_FINISH, MEETING_EXTRACT, nullable, strictObject, TRANSCRIPT } from './fixtures';
 
 // ajv is already in node_modules (ESLint's); a real validator keeps the generator honest.
 const ajv = new Ajv({ allErrors: true });
-
-export const TRANSCRIPT = `SomaGent launch sync — 12 November
-Priya: The constitution service is live in staging. Decision: we ship the default constitution as is.
-Marco: Pricing page still says beta. I'll update it by Friday.
-Priya: Who owns the customer webinar? Nobody has picked it up.
-Lee: I will, and I'll send invites on Monday.
-Marco: Open question: do we support Azure OpenAI at launch? Needs a call with the partner team.
-Priya: Decision: launch date stays 1 December.`;
 
 const material: AnswerMaterial = {
   facts: factsFromDocument(TRANSCRIPT),
@@ -25,33 +18,6 @@ const material: AnswerMaterial = {
   summary: 'Read meetings/transcript.txt. Two decisions, two action items, two open questions.',
 };
 const empty: AnswerMaterial = { facts: [], corpus: '', summary: 'Nothing to report.' };
-
-const nullable = (schema: JsonSchema): JsonSchema => ({ ...schema, type: [schema.type, 'null'] });
-const strictObject = (properties: Record<string, JsonSchema>): JsonSchema => ({
-  type: 'object',
-  properties,
-  required: Object.keys(properties),
-  additionalProperties: false,
-});
-
-const DEFAULT_FINISH = {
-  type: 'object',
-  properties: { result: { type: 'string', description: 'The final answer' } },
-  required: ['result'],
-  additionalProperties: false,
-};
-const MEETING_EXTRACT = strictObject({
-  decisions: { type: 'array', items: { type: 'string' } },
-  actionItems: {
-    type: 'array',
-    items: strictObject({
-      owner: nullable({ type: 'string' }),
-      task: nullable({ type: 'string' }),
-      due: nullable({ type: 'string' }),
-    }),
-  },
-  openQuestions: { type: 'array', items: { type: 'string' } },
-});
 
 const SCHEMAS: Record<string, JsonSchema> = {
   'default finish (text result)': DEFAULT_FINISH,
