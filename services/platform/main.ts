@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { Runtime } from '@temporalio/worker';
 import { onShutdownSignal } from '../shutdown-signal';
 import { startWorkerRuntime } from '../../workers/worker-runtime';
 import { loadConfig, redactUrl } from '../config';
@@ -12,6 +12,7 @@ import { ensureTemporal } from './ensure-temporal';
 import { freePort, isPortFree } from './free-port';
 import { publishLibrary } from './publish-library';
 import { reportSampleOutcome } from './sample-outcome';
+import { createStartSdkLogger } from './sdk-logger';
 import { runSampleCapsule, SAMPLE_CAPSULE } from './sample-run';
 import { startInfrastructure } from './start-infrastructure';
 
@@ -28,7 +29,7 @@ async function main(): Promise<number> {
   const logger = createLogger({ level: process.env.LOG_LEVEL ? config.LOG_LEVEL : 'warn', name: 'somagent' });
   // The Temporal SDK logs through its own runtime logger: warnings only, unless asked for more.
   Runtime.install({
-    logger: new DefaultLogger(process.env.LOG_LEVEL ? SDK_LOG_LEVELS[config.LOG_LEVEL] : 'WARN'),
+    logger: createStartSdkLogger(process.env.LOG_LEVEL ? SDK_LOG_LEVELS[config.LOG_LEVEL] : 'WARN'),
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   const started: EmbeddedService[] = [];

@@ -30,9 +30,18 @@ export async function reportSampleOutcome({
         `  workflow ${failed.workflowId}: ${failed.usage.totalTokens} tokens, $${failed.usage.costUsd.toFixed(4)}`,
       );
     for (const hint of hintsFor(failure.type ?? '')) print(`  try: ${hint}`);
+    const child =
+      failed && Object.values(failed.steps).find((step) => step.state === 'failed')?.childWorkflowId;
+    if (child)
+      print(`  the persona's turns are in the history of workflow ${child} (its slmComplete results)`);
     return 1;
   }
   print(`sample run completed: ${result.usage.totalTokens} tokens, $${result.usage.costUsd.toFixed(4)}`);
+  print(
+    `  steps: ${Object.entries(result.steps)
+      .map(([id, step]) => `${id} ${step.state}`)
+      .join(', ')}`,
+  );
   const workspace = await createWorkspaces({ root: workspaceRoot }).open(result.workflowId);
   for (const artifact of result.artifacts) {
     const { content } = await workspace.read({ path: artifact.path });
@@ -52,7 +61,6 @@ function hintsFor(type: string): string[] {
     case 'OutputSchemaMismatch':
       return [
         'a model that supports tool calls (function calling) and JSON schemas; the step told it the schema',
-        'LOG_LEVEL=debug npm start -- --once to see the model requests',
       ];
     case 'MaxTurnsReached':
       return ['a stronger model: it never called `finish` within the turn limit'];
