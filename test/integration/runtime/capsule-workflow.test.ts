@@ -4,7 +4,6 @@ import type { Capsule } from '../../../capsules/capsule-schema';
 import { BUILTIN_LIBRARY_DIR, loadLibrary } from '../../../capsules/library-loader';
 import { createCapsuleRegistry } from '../../../capsules/registry/registry-store';
 import { forecastApprovalId } from '../../../workflows/capsule';
-import type { CapsuleRunResult } from '../../../workflows/shared/types';
 import { approveSignal, planQuery, statusQuery } from '../../../workflows/shared/definitions';
 import { SEARCH_ATTRIBUTES } from '../../../workflows/shared/search-attributes';
 import { eventTypes, rejectionOf, waitFor } from '../../support/devserver';

@@ -10,8 +10,10 @@ import {
   payloadTexts,
   readBlobs,
   readHistory,
+  historySets,
   readManifest,
-  RUNS_DIR,
+  runsDir,
+  type HistorySet,
   type RecordedRun,
 } from '../../fixtures/histories/recorded-histories';
 import { SCENARIOS } from '../../fixtures/histories/scenarios';
@@ -30,6 +32,7 @@ jest.setTimeout(180_000);
 let pool: Pool;
 let workflowBundle: { code: string };
 const manifest = readManifest();
+const sets = historySets();
 
 beforeAll(async () => {
   installQuietRuntime();
@@ -39,7 +42,7 @@ beforeAll(async () => {
     // The histories reference payloads the codec stored out of history; replay restores them
     // from this database like a worker of the recording deployment would.
     (async () => {
-      for (const blob of readBlobs()) {
+      for (const blob of sets.flatMap((set) => readBlobs(set))) {
         await pool.query(
           `INSERT INTO payload_blobs (sha256, metadata, data, size_bytes) VALUES ($1, $2, $3, $4)
            ON CONFLICT (sha256) DO NOTHING`,
@@ -60,7 +63,9 @@ afterAll(async () => {
 });
 
 /** Replays every history in one replay worker; returns one line per history that diverged. */
-async function replayAll(runs: Array<{ run: RecordedRun; history: History }>): Promise<string[]> {
+async function replayAll(
+  runs: Array<{ run: RecordedRun; history: History; set?: HistorySet }>,
+): Promise<string[]> {
   const failures: string[] = [];
   const results = Worker.runReplayHistories(
     { workflowBundle, dataConverter: createDataConverter({ pool }) },
@@ -68,11 +73,12 @@ async function replayAll(runs: Array<{ run: RecordedRun; history: History }>): P
   );
   let i = 0;
   for await (const result of results) {
-    const { run } = runs[i]!;
+    const { run, set } = runs[i]!;
     i += 1;
     if (result.error) {
       failures.push(
-        `${run.file} (scenario ${run.scenario}, ${run.workflowType} ${run.workflowId}): ` +
+        `${set && set.name !== 'current' ? `frozen/${set.name}/` : ''}${run.file} ` +
+          `(scenario ${run.scenario}, ${run.workflowType} ${run.workflowId}): ` +
           `${result.error.name}: ${result.error.message}`,
       );
     }
@@ -83,8 +89,18 @@ async function replayAll(runs: Array<{ run: RecordedRun; history: History }>): P
 
 describe('recorded histories', () => {
   it('the manifest names every stored history and every e2e scenario has its runs', () => {
-    const files = readdirSync(RUNS_DIR).filter((f) => f.endsWith('.json'));
-    expect(manifest.runs.map((r) => r.file).sort()).toEqual(files.sort());
+    for (const set of sets) {
+      const files = readdirSync(runsDir(set)).filter((f) => f.endsWith('.json'));
+      expect({
+        set: set.name,
+        files: readManifest(set)
+          .runs.map((r) => r.file)
+          .sort(),
+      }).toEqual({
+        set: set.name,
+        files: files.sort(),
+      });
+    }
     expect(new Set(manifest.runs.map((r) => r.scenario))).toEqual(new Set(SCENARIOS.map((s) => s.name)));
     const types = (scenario: string) =>
       manifest.runs.filter((r) => r.scenario === scenario).map((r) => `${r.workflowType}#${r.run}`);
@@ -100,10 +116,10 @@ describe('recorded histories', () => {
   });
 
   it('carry no secret or machine path, and every payload they reference out of history is stored', () => {
-    const blobs = new Set(readBlobs().map((b) => b.sha256));
+    const blobs = new Set(sets.flatMap((set) => readBlobs(set)).map((b) => b.sha256));
     const refs = new Set<string>();
-    for (const run of manifest.runs) {
-      const json = historyToJson(readHistory(run));
+    for (const { run, set } of sets.flatMap((set) => readManifest(set).runs.map((run) => ({ run, set })))) {
+      const json = historyToJson(readHistory(run, set));
       const texts = [JSON.stringify(json), ...payloadTexts(json)].join('\n');
       expect({ file: run.file, secret: texts.includes(FAKE_OPENAI_KEY) }).toEqual({
         file: run.file,
@@ -121,8 +137,10 @@ describe('recorded histories', () => {
     expect([...refs].filter((r) => !blobs.has(r))).toEqual([]);
   });
 
-  it('every recorded history replays against the current workflow bundle', async () => {
-    const runs = manifest.runs.map((run) => ({ run, history: readHistory(run) }));
+  it('every recorded history, frozen sets included, replays against the current workflow bundle', async () => {
+    const runs = sets.flatMap((set) =>
+      readManifest(set).runs.map((run) => ({ run, set, history: readHistory(run, set) })),
+    );
     expect(await replayAll(runs)).toEqual([]);
   });
 

@@ -5,7 +5,7 @@ import { historyFromJSON, historyToJSON, type History } from '@temporalio/common
 import * as proto from '@temporalio/proto';
 import { buildEvent } from '../../../services/devserver/history';
 import { encodeMessage, messageType } from '../../../services/devserver/proto';
-import { readManifest, RUNS_DIR } from '../../fixtures/histories/recorded-histories';
+import { historySets, readManifest, runsDir } from '../../fixtures/histories/recorded-histories';
 
 // The SDK's documented history export/import (`historyToJSON`/`historyFromJSON` of
 // @temporalio/common) on histories the devserver produced. They only work while
@@ -76,10 +76,10 @@ describe('historyToJSON / historyFromJSON on devserver histories', () => {
   });
 
   it('round-trips every stored recorded history to the identical file', () => {
-    const { runs } = readManifest();
+    const runs = historySets().flatMap((set) => readManifest(set).runs.map((run) => ({ ...run, set })));
     expect(runs.length).toBeGreaterThan(0);
     for (const run of runs) {
-      const text = readFileSync(path.join(RUNS_DIR, run.file), 'utf8');
+      const text = readFileSync(path.join(runsDir(run.set), run.file), 'utf8');
       const history = historyFromJSON(JSON.parse(text));
       expect(history.events?.length).toBeGreaterThan(0);
       const again = historyFromJSON(JSON.parse(historyToJSON(history)));
