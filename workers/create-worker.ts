@@ -2,7 +2,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
-import { createExecution } from '../activities';
+import { createExecution, RUN_INPUTS_ACTIVITY, RUN_INPUTS_TOOL, runInputsToolCall } from '../activities';
 import { createCapsuleLoaderActivities } from '../activities/capsule-loader';
 import type { ToolDescriptor } from '../activities/tools/registry';
 import { createCapsuleRegistry } from '../capsules/registry/registry-store';
@@ -13,8 +13,10 @@ import type { Redis } from '../services/redis';
 import {
   createConstitutionGate,
   createGateMetrics,
+  DEFAULT_TOOL_ACTIVITIES,
   toolCatalogFromRegistry,
   type ConstitutionHolder,
+  type ToolCatalog,
 } from './gate';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
 
@@ -59,11 +61,16 @@ export async function createSomagentWorker(deps: SomagentWorkerDeps): Promise<Wo
     ...execution.activities,
     ...createCapsuleLoaderActivities({ registry: createCapsuleRegistry({ pool }) }),
   };
+  // Registry tools, plus `writeRunInputs` judged as the (non-registry) tool `workspace.inputs`.
+  const registryCatalog = toolCatalogFromRegistry(execution.toolRegistry);
+  const toolCatalog: ToolCatalog = (toolId, args) =>
+    toolId === RUN_INPUTS_TOOL.id ? { ...RUN_INPUTS_TOOL } : registryCatalog(toolId, args);
   const gate = createConstitutionGate({
     pool,
     holder,
     logger,
-    toolCatalog: toolCatalogFromRegistry(execution.toolRegistry),
+    toolCatalog,
+    toolActivities: { ...DEFAULT_TOOL_ACTIVITIES, [RUN_INPUTS_ACTIVITY]: runInputsToolCall },
     ...(deps.metricsRegistry ? { metrics: createGateMetrics(deps.metricsRegistry) } : {}),
   });
   return Worker.create({
