@@ -111,7 +111,6 @@ async function main(): Promise<void> {
       const result = await runSampleCapsule({
         client,
         taskQueue: platformConfig.TEMPORAL_TASK_QUEUE,
-        workspaceRoot: platformConfig.WORKSPACE_ROOT,
         print: out,
       });
       out(`sample run ${result.status}: ${result.usage.totalTokens} tokens`);

@@ -1,10 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { createWorkspaces } from '../../activities/tools/workspace';
 import type { CapsuleRunResult, CapsuleWorkflowInput } from '../../workflows/shared';
 import { statusQuery } from '../../workflows/shared/definitions';
 
 /** The capsule `npm start` runs: small, read-and-summarise, no network tools. */
 export const SAMPLE_CAPSULE = 'meetings.transcript-summary@^1';
+
+/** Where the capsule reads its transcript (its `transcriptPath` parameter's default). */
+const SAMPLE_TRANSCRIPT_PATH = 'meetings/transcript.txt';
 
 const SAMPLE_TRANSCRIPT = `SomaGent launch sync — 12 November
 Priya: The constitution service is live in staging. Decision: we ship the default constitution as is.
@@ -16,27 +18,24 @@ Priya: Decision: launch date stays 1 December.`;
 
 /**
  * Starts the sample capsule on a sample transcript, prints each step as its state changes, and
- * returns the run's result. The transcript is written into the run's workspace first, where the
- * capsule's personas read it.
+ * returns the run's result. The transcript travels in the workflow input as an input file, which
+ * the run writes into its workspace before the first step: the same path a remote client (the
+ * Web UI, `somagent capsule run --file`) takes.
  */
 export async function runSampleCapsule({
   client,
   taskQueue,
-  workspaceRoot,
   print,
 }: {
   client: Client;
   taskQueue: string;
-  workspaceRoot: string;
   print: (line: string) => void;
 }): Promise<CapsuleRunResult> {
   const workflowId = `sample-meeting-summary-${Date.now().toString(36)}`;
-  const workspace = await createWorkspaces({ root: workspaceRoot }).open(workflowId);
-  await workspace.write({ path: 'meetings/transcript.txt', content: SAMPLE_TRANSCRIPT });
-
   const input: CapsuleWorkflowInput = {
     capsule: SAMPLE_CAPSULE,
     params: { meetingTitle: 'SomaGent launch sync' },
+    files: [{ path: SAMPLE_TRANSCRIPT_PATH, content: SAMPLE_TRANSCRIPT }],
     trigger: { kind: 'manual', by: 'npm start' },
     tenant: 'local',
   };
