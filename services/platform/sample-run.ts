@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { CapsuleRunResult, CapsuleWorkflowInput } from '../../workflows/shared';
 import { statusQuery } from '../../workflows/shared/definitions';
 
@@ -42,23 +42,41 @@ export async function runSampleCapsule({
   const handle = await client.workflow.start('capsuleWorkflow', { taskQueue, workflowId, args: [input] });
   print(`sample run started: ${SAMPLE_CAPSULE} as workflow ${workflowId}`);
 
+  const follow = followStepStates(handle, (line) => print(`  ${line}`));
+  try {
+    return (await handle.result()) as CapsuleRunResult;
+  } finally {
+    await follow.stop();
+  }
+}
+
+/**
+ * Polls a capsule run's `status` query and prints `step <id>: <state>` whenever a step's state
+ * changes, until `stop()` (which prints the changes of one last poll, so the final states show).
+ */
+export function followStepStates(
+  handle: WorkflowHandle,
+  print: (line: string) => void,
+  intervalMs = 1_000,
+): { stop(): Promise<void> } {
   const seen = new Map<string, string>();
-  const poll = setInterval(() => {
+  const poll = () =>
     handle
       .query(statusQuery)
       .then((status) => {
         for (const step of status.steps) {
           if (seen.get(step.id) !== step.state) {
             seen.set(step.id, step.state);
-            print(`  step ${step.id}: ${step.state}`);
+            print(`step ${step.id}: ${step.state}`);
           }
         }
       })
-      .catch(() => undefined); // a query can race the run's close; the result below decides
-  }, 1_000);
-  try {
-    return (await handle.result()) as CapsuleRunResult;
-  } finally {
-    clearInterval(poll);
-  }
+      .catch(() => undefined); // a query can race the run's close; the result decides
+  const timer = setInterval(() => void poll(), intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await poll();
+    },
+  };
 }
