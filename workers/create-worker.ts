@@ -16,9 +16,28 @@ import {
   DEFAULT_TOOL_ACTIVITIES,
   toolCatalogFromRegistry,
   type ConstitutionHolder,
+  type DescribeActivityOptions,
   type ToolCatalog,
+  type ToolRegistryView,
 } from './gate';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
+
+/**
+ * How the worker's gate finds the tool of an activity: the tool registry for tool calls and the
+ * memory activities, plus `writeRunInputs`, judged as the tool `workspace.inputs` (a low-risk
+ * filesystem write that is not in the registry, so personas cannot call it).
+ */
+export function gateToolOptions(
+  registry: ToolRegistryView,
+): Required<Pick<DescribeActivityOptions, 'toolCatalog' | 'toolActivities'>> {
+  const registryCatalog = toolCatalogFromRegistry(registry);
+  const toolCatalog: ToolCatalog = (toolId, args) =>
+    toolId === RUN_INPUTS_TOOL.id ? { ...RUN_INPUTS_TOOL } : registryCatalog(toolId, args);
+  return {
+    toolCatalog,
+    toolActivities: { ...DEFAULT_TOOL_ACTIVITIES, [RUN_INPUTS_ACTIVITY]: runInputsToolCall },
+  };
+}
 
 /** How long running activities get to finish when the worker shuts down. */
 export const WORKER_SHUTDOWN_GRACE_TIME = '30 seconds';
@@ -61,16 +80,11 @@ export async function createSomagentWorker(deps: SomagentWorkerDeps): Promise<Wo
     ...execution.activities,
     ...createCapsuleLoaderActivities({ registry: createCapsuleRegistry({ pool }) }),
   };
-  // Registry tools, plus `writeRunInputs` judged as the (non-registry) tool `workspace.inputs`.
-  const registryCatalog = toolCatalogFromRegistry(execution.toolRegistry);
-  const toolCatalog: ToolCatalog = (toolId, args) =>
-    toolId === RUN_INPUTS_TOOL.id ? { ...RUN_INPUTS_TOOL } : registryCatalog(toolId, args);
   const gate = createConstitutionGate({
     pool,
     holder,
     logger,
-    toolCatalog,
-    toolActivities: { ...DEFAULT_TOOL_ACTIVITIES, [RUN_INPUTS_ACTIVITY]: runInputsToolCall },
+    ...gateToolOptions(execution.toolRegistry),
     ...(deps.metricsRegistry ? { metrics: createGateMetrics(deps.metricsRegistry) } : {}),
   });
   return Worker.create({
