@@ -17,6 +17,7 @@ import { builtinTools } from './tools/builtin-tools';
 import { createExecutionLog } from './tools/execution-log';
 import { createHttpRequester } from './tools/http-request';
 import { createToolRegistry, type ToolDescriptor } from './tools/registry';
+import { createRunInputActivities } from './tools/run-inputs';
 import { createToolActivities } from './tools/tool-activities';
 import { createWorkspaces } from './tools/workspace';
 
@@ -69,9 +70,10 @@ export function createExecution({
   const secrets = [config.OPENAI_API_KEY, config.ANTHROPIC_API_KEY, config.LOCAL_SLM_API_KEY].filter(
     (s): s is string => Boolean(s),
   );
+  const workspaces = createWorkspaces({ root: config.WORKSPACE_ROOT });
   const registry = createToolRegistry([
     ...builtinTools({
-      workspaces: createWorkspaces({ root: config.WORKSPACE_ROOT }),
+      workspaces,
       httpRequest: createHttpRequester({
         allowedHosts: config.HTTP_TOOL_ALLOWED_HOSTS,
         maxResponseBytes: config.HTTP_TOOL_MAX_RESPONSE_BYTES,
@@ -92,6 +94,7 @@ export function createExecution({
       invocation,
     }),
     ...createToolActivities({ registry, executionLog: createExecutionLog({ pool }), logger, invocation }),
+    ...createRunInputActivities({ workspaces, pool, logger }),
     ...createMemoryActivities({ store: memory, invocation }),
     ...createBudgetActivities({ budgets }),
   };
@@ -111,6 +114,7 @@ export type ExecutionActivities = ReturnType<typeof createExecutionActivities>;
 
 export { ERROR_TYPES, NON_RETRYABLE_ERROR_TYPES, type ErrorType } from './shared/error-types';
 export {
+  RUN_INPUTS_ACTIVITY_OPTIONS,
   SLM_ACTIVITY_OPTIONS,
   STORE_ACTIVITY_OPTIONS,
   TOOL_ACTIVITY_OPTIONS,
@@ -126,6 +130,15 @@ export type {
   ListToolsResult,
   ToolActivities,
 } from './tools/tool-activities';
+export {
+  RUN_INPUTS_ACTIVITY,
+  RUN_INPUTS_TOOL,
+  runInputsToolCall,
+  type RunInputActivities,
+  type WriteRunInputsInput,
+  type WriteRunInputsResult,
+  type WrittenRunInput,
+} from './tools/run-inputs';
 export type {
   MemoryRecallInput,
   MemoryRecallResult,

@@ -2,7 +2,7 @@ import type { NativeConnection } from '@temporalio/worker';
 import { Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
-import { createExecution } from '../activities';
+import { createExecution, RUN_INPUTS_ACTIVITY, RUN_INPUTS_TOOL, runInputsToolCall } from '../activities';
 import { createCapsuleLoaderActivities } from '../activities/capsule-loader';
 import type { ToolDescriptor } from '../activities/tools/registry';
 import { createCapsuleRegistry } from '../capsules/registry/registry-store';
@@ -13,10 +13,31 @@ import type { Redis } from '../services/redis';
 import {
   createConstitutionGate,
   createGateMetrics,
+  DEFAULT_TOOL_ACTIVITIES,
   toolCatalogFromRegistry,
   type ConstitutionHolder,
+  type DescribeActivityOptions,
+  type ToolCatalog,
+  type ToolRegistryView,
 } from './gate';
 import { WORKFLOW_INTERCEPTOR_MODULES, WORKFLOW_PRELOAD_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
+
+/**
+ * How the worker's gate finds the tool of an activity: the tool registry for tool calls and the
+ * memory activities, plus `writeRunInputs`, judged as the tool `workspace.inputs` (a low-risk
+ * filesystem write that is not in the registry, so personas cannot call it).
+ */
+export function gateToolOptions(
+  registry: ToolRegistryView,
+): Required<Pick<DescribeActivityOptions, 'toolCatalog' | 'toolActivities'>> {
+  const registryCatalog = toolCatalogFromRegistry(registry);
+  const toolCatalog: ToolCatalog = (toolId, args) =>
+    toolId === RUN_INPUTS_TOOL.id ? { ...RUN_INPUTS_TOOL } : registryCatalog(toolId, args);
+  return {
+    toolCatalog,
+    toolActivities: { ...DEFAULT_TOOL_ACTIVITIES, [RUN_INPUTS_ACTIVITY]: runInputsToolCall },
+  };
+}
 
 /** How long running activities get to finish when the worker shuts down. */
 export const WORKER_SHUTDOWN_GRACE_TIME = '30 seconds';
@@ -63,7 +84,7 @@ export async function createSomagentWorker(deps: SomagentWorkerDeps): Promise<Wo
     pool,
     holder,
     logger,
-    toolCatalog: toolCatalogFromRegistry(execution.toolRegistry),
+    ...gateToolOptions(execution.toolRegistry),
     ...(deps.metricsRegistry ? { metrics: createGateMetrics(deps.metricsRegistry) } : {}),
   });
   return Worker.create({

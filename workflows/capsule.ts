@@ -24,6 +24,7 @@ import { renderInstruction, type InstructionContext } from './instruction-templa
 import { personaWorkflow } from './persona';
 import { ReviewInbox, reviewOutcome, type ReviewCheckpoint } from './review-checkpoint';
 import { buildRunResult } from './run-result';
+import { writeInputFiles } from './run-inputs';
 import {
   approvalRequestedSignal,
   approvalSettledSignal,
@@ -260,6 +261,9 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
       });
     }
   }
+
+  // Input files land in the run's workspace (the root's id, as personas' tools use) before any step.
+  await writeInputFiles(input, rootWorkflowId);
 
   // 3. The task graph.
   record({ type: 'run.phase', at: now(), phase: 'running' });

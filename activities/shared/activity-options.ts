@@ -51,3 +51,13 @@ export const STORE_ACTIVITY_OPTIONS: ActivityOptions = {
   scheduleToCloseTimeout: '2 minutes',
   retry: STORE_RETRY_POLICY,
 };
+
+/**
+ * `writeRunInputs`: files into the run workspace before the first step (up to 64 files of
+ * 1 MiB, payload-store reads included). Idempotent, so the tool retry policy applies.
+ */
+export const RUN_INPUTS_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: TOOL_RETRY_POLICY,
+};

@@ -35,6 +35,11 @@ export const ERROR_TYPES = {
   ResponseTooLarge: 'ResponseTooLarge',
   /** A transient failure of a remote the tool called (5xx, network); retried. */
   ToolUnavailable: 'ToolUnavailable',
+  /**
+   * A run's input file cannot be written: its `ref` is not in the payload store or not a file,
+   * its content is not UTF-8 or too large. Never retried.
+   */
+  RunInputInvalid: 'RunInputInvalid',
 } as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[keyof typeof ERROR_TYPES];
@@ -54,4 +59,5 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ERROR_TYPES.PathEscape,
   ERROR_TYPES.HostNotAllowed,
   ERROR_TYPES.ResponseTooLarge,
+  ERROR_TYPES.RunInputInvalid,
 ];

@@ -78,7 +78,8 @@ async function compileFile(
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export function registerCapsuleCommands(program: Command): void {
+/** Registers the `capsule` group; returns it so other files can add sub-commands (`run`). */
+export function registerCapsuleCommands(program: Command): Command {
   const capsule = program
     .command('capsule')
     .description('Task Capsules: validate, plan, publish, list, show');
@@ -171,6 +172,7 @@ export function registerCapsuleCommands(program: Command): void {
     });
 
   registerRegistryQueries(capsule, 'capsule');
+  return capsule;
 }
 
 /** Runs a publish, printing its outcome; validation and immutability errors set exit code 1. */

@@ -5,6 +5,7 @@ import { registerEventCommands } from './events-commands';
 import { registerExecutionCommands } from './execution-commands';
 import { registerCapsuleCommands } from './capsule-commands';
 import { registerPersonaCommands } from './persona-commands';
+import { registerRunCommands } from './run-commands';
 
 /**
  * One registration function per domain, each in its own file (`capsule-commands.ts`,
@@ -20,6 +21,6 @@ export function registerCommands(program: Command): void {
   registerConstitutionCommands(program);
   registerEventCommands(program);
   registerExecutionCommands(program);
-  registerCapsuleCommands(program);
+  registerRunCommands(registerCapsuleCommands(program));
   registerPersonaCommands(program);
 }

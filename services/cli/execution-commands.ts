@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { createBudgetStore } from '../../activities/budget/budget-store';
+import { formatBytes, MAX_INPUT_FILE_BYTES } from '../../workflows/shared/run-inputs';
 import { loadConfig } from '../config';
-import { prunePayloadBlobs } from '../payloads';
+import { decodeUtf8, prunePayloadBlobs, putFileBlob } from '../payloads';
 import { createPool } from '../postgres';
 import { createRedis } from '../redis';
 
@@ -37,7 +39,7 @@ async function withRedis<T>(work: (redis: ReturnType<typeof createRedis>) => Pro
 
 const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 
-/** `somagent budget show|set` and `somagent payloads prune`. */
+/** `somagent budget show|set` and `somagent payloads put|prune`. */
 export function registerExecutionCommands(program: Command): void {
   const budget = program.command('budget').description('tenant SLM budgets (Redis)');
   budget
@@ -54,9 +56,30 @@ export function registerExecutionCommands(program: Command): void {
       print(await withRedis((redis) => createBudgetStore({ redis }).setLimit({ tenant, limitUsd })));
     });
 
-  program
-    .command('payloads')
-    .description('large Temporal payloads kept in Postgres')
+  const payloads = program.command('payloads').description('large Temporal payloads kept in Postgres');
+  payloads
+    .command('put <file>')
+    .description(
+      'store a text file for run inputs; prints its ref for { "path": "...", "ref": "<ref>" } in a run\'s "files"',
+    )
+    .action(async (file: string) => {
+      const bytes = await readFile(file);
+      if (bytes.byteLength > MAX_INPUT_FILE_BYTES) {
+        throw new Error(
+          `${file} has ${bytes.byteLength} bytes, more than the ${formatBytes(MAX_INPUT_FILE_BYTES)} limit per input file`,
+        );
+      }
+      if (decodeUtf8(bytes) === undefined)
+        throw new Error(`${file} is not UTF-8 text; input files are text files`);
+      const config = loadConfig();
+      const pool = createPool({ url: config.DATABASE_URL, max: 1, applicationName: 'somagent-cli' });
+      try {
+        print({ file, ...(await putFileBlob({ pool, content: bytes })) });
+      } finally {
+        await pool.end();
+      }
+    });
+  payloads
     .command('prune')
     .description('delete stored payloads older than the history retention (keep a margin!)')
     .requiredOption('--older-than-days <days>', 'age in days; must exceed namespace retention + longest run')

@@ -1,5 +1,5 @@
 import { ConfigError } from './errors';
-import { type Config, envSchema, SECRET_VARIABLES, URL_VARIABLES } from './schema';
+import { type Config, configSchema, envSchema, SECRET_VARIABLES, URL_VARIABLES } from './schema';
 
 export type { Config } from './schema';
 
@@ -15,7 +15,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     if (value !== undefined && value.trim() !== '') relevant[key] = value;
   }
-  const parsed = envSchema.safeParse(relevant);
+  const parsed = configSchema.safeParse(relevant);
   if (parsed.success) return parsed.data;
 
   const problems = parsed.error.issues.map((issue) => {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -143,8 +144,8 @@ export const envSchema = z.object({
   KAFKA_SASL_USERNAME: z.string().trim().min(1, { message: 'must not be empty when set' }).optional(),
   KAFKA_SASL_PASSWORD: optionalSecret,
   // ── Execution: activities (SLM, tools, memory, budgets) and the payload codec ──────────────
-  /** Root under which every run gets its own workspace directory. */
-  WORKSPACE_ROOT: z.string().trim().min(1).default('.data/workspaces'),
+  /** Root under which every run gets its own workspace directory. @default <SOMAGENT_DATA_DIR>/workspaces */
+  WORKSPACE_ROOT: z.string().trim().min(1).optional(),
   /** Hosts `http.request` may reach: comma-separated names or `*.example.com`. Empty: none. */
   HTTP_TOOL_ALLOWED_HOSTS: z
     .string()
@@ -196,8 +197,14 @@ export const envSchema = z.object({
     .default(128 * 1024),
 });
 
+/** Defaults that depend on other variables, applied after each variable parsed. */
+export const configSchema = envSchema.transform((env) => ({
+  ...env,
+  WORKSPACE_ROOT: env.WORKSPACE_ROOT ?? path.join(env.SOMAGENT_DATA_DIR, 'workspaces'),
+}));
+
 export type Env = z.input<typeof envSchema>;
-export type Config = z.output<typeof envSchema>;
+export type Config = z.output<typeof configSchema>;
 
 /** Variables whose values are credentials, or URLs that may carry one. */
 export const SECRET_VARIABLES = [

@@ -8,3 +8,4 @@ export {
   type PostgresPayloadCodecOptions,
 } from './postgres-codec';
 export { createDataConverter } from './data-converter';
+export { decodeUtf8, FILE_BLOB_ENCODING, FileBlobError, putFileBlob, readFileBlob } from './file-blobs';

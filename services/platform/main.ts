@@ -115,7 +115,6 @@ async function main(): Promise<number> {
         run: runSampleCapsule({
           client,
           taskQueue: platformConfig.TEMPORAL_TASK_QUEUE,
-          workspaceRoot: platformConfig.WORKSPACE_ROOT,
           print: out,
         }),
         workspaceRoot: platformConfig.WORKSPACE_ROOT,

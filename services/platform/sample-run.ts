@@ -1,10 +1,12 @@
-import type { Client } from '@temporalio/client';
-import { createWorkspaces } from '../../activities/tools/workspace';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { CapsuleRunResult, CapsuleWorkflowInput } from '../../workflows/shared';
 import { statusQuery } from '../../workflows/shared/definitions';
 
 /** The capsule `npm start` runs: small, read-and-summarise, no network tools. */
 export const SAMPLE_CAPSULE = 'meetings.transcript-summary@^1';
+
+/** Where the capsule reads its transcript (its `transcriptPath` parameter's default). */
+const SAMPLE_TRANSCRIPT_PATH = 'meetings/transcript.txt';
 
 const SAMPLE_TRANSCRIPT = `SomaGent launch sync — 12 November
 Priya: The constitution service is live in staging. Decision: we ship the default constitution as is.
@@ -16,50 +18,65 @@ Priya: Decision: launch date stays 1 December.`;
 
 /**
  * Starts the sample capsule on a sample transcript, prints each step as its state changes, and
- * returns the run's result. The transcript is written into the run's workspace first, where the
- * capsule's personas read it.
+ * returns the run's result. The transcript travels in the workflow input as an input file, which
+ * the run writes into its workspace before the first step: the same path a remote client (the
+ * Web UI, `somagent capsule run --file`) takes.
  */
 export async function runSampleCapsule({
   client,
   taskQueue,
-  workspaceRoot,
   print,
 }: {
   client: Client;
   taskQueue: string;
-  workspaceRoot: string;
   print: (line: string) => void;
 }): Promise<CapsuleRunResult> {
   const workflowId = `sample-meeting-summary-${Date.now().toString(36)}`;
-  const workspace = await createWorkspaces({ root: workspaceRoot }).open(workflowId);
-  await workspace.write({ path: 'meetings/transcript.txt', content: SAMPLE_TRANSCRIPT });
-
   const input: CapsuleWorkflowInput = {
     capsule: SAMPLE_CAPSULE,
     params: { meetingTitle: 'SomaGent launch sync' },
+    files: [{ path: SAMPLE_TRANSCRIPT_PATH, content: SAMPLE_TRANSCRIPT }],
     trigger: { kind: 'manual', by: 'npm start' },
     tenant: 'local',
   };
   const handle = await client.workflow.start('capsuleWorkflow', { taskQueue, workflowId, args: [input] });
   print(`sample run started: ${SAMPLE_CAPSULE} as workflow ${workflowId}`);
 
+  const follow = followStepStates(handle, (line) => print(`  ${line}`));
+  try {
+    return (await handle.result()) as CapsuleRunResult;
+  } finally {
+    await follow.stop();
+  }
+}
+
+/**
+ * Polls a capsule run's `status` query and prints `step <id>: <state>` whenever a step's state
+ * changes, until `stop()` (which prints the changes of one last poll, so the final states show).
+ */
+export function followStepStates(
+  handle: WorkflowHandle,
+  print: (line: string) => void,
+  intervalMs = 1_000,
+): { stop(): Promise<void> } {
   const seen = new Map<string, string>();
-  const poll = setInterval(() => {
+  const poll = () =>
     handle
       .query(statusQuery)
       .then((status) => {
         for (const step of status.steps) {
           if (seen.get(step.id) !== step.state) {
             seen.set(step.id, step.state);
-            print(`  step ${step.id}: ${step.state}`);
+            print(`step ${step.id}: ${step.state}`);
           }
         }
       })
-      .catch(() => undefined); // a query can race the run's close; the result below decides
-  }, 1_000);
-  try {
-    return (await handle.result()) as CapsuleRunResult;
-  } finally {
-    clearInterval(poll);
-  }
+      .catch(() => undefined); // a query can race the run's close; the result decides
+  const timer = setInterval(() => void poll(), intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await poll();
+    },
+  };
 }

@@ -7,5 +7,6 @@ export * from './definitions';
 export * from './errors';
 export * from './input-schema';
 export * from './presets';
+export * from './run-inputs';
 export * from './search-attributes';
 export * from './types';

@@ -1,6 +1,14 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { WORKFLOW_ERROR_TYPES } from './errors';
+import {
+  INPUT_FILE_REF_HINT,
+  INPUT_FILE_REF_PATTERN,
+  inputFilesIssues,
+  inputPathProblem,
+  MAX_INPUT_FILES,
+  type RunInputFile,
+} from './run-inputs';
 import { TRIGGER_KINDS, type CapsuleWorkflowInput } from './types';
 
 /**
@@ -39,6 +47,44 @@ function buildCapsuleWorkflowInputSchema(): z.ZodType {
     tools: z.array(z.string().min(1)),
   });
 
+  const inputFile = z
+    .strictObject(
+      {
+        path: z.string({ message: 'expected a path relative to the run workspace' }).superRefine((p, ctx) => {
+          const problem = inputPathProblem(p);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+        content: z.string({ message: 'expected the file content as a UTF-8 string' }).optional(),
+        ref: z
+          .string()
+          .regex(INPUT_FILE_REF_PATTERN, { message: `expected ${INPUT_FILE_REF_HINT}` })
+          .optional(),
+      },
+      {
+        error: (issue) =>
+          issue.code === 'unrecognized_keys'
+            ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}; an input file has "path" and "content" or "ref"`
+            : 'expected { "path", "content" } or { "path", "ref" }',
+      },
+    )
+    .superRefine((file, ctx) => {
+      if ((file.content === undefined) === (file.ref === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected exactly one of "content" (inline UTF-8 text) or "ref" (${INPUT_FILE_REF_HINT})`,
+        });
+      }
+    });
+
+  const inputFiles = z
+    .array(inputFile, { message: 'expected a list of { "path", "content" } or { "path", "ref" }' })
+    .max(MAX_INPUT_FILES, { message: `expected at most ${MAX_INPUT_FILES} input files` })
+    .superRefine((files, ctx) => {
+      for (const issue of inputFilesIssues(files as RunInputFile[])) {
+        ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+      }
+    });
+
   return z.strictObject({
     capsule: z.union(
       [
@@ -50,6 +96,7 @@ function buildCapsuleWorkflowInputSchema(): z.ZodType {
       { message: 'expected "id@range", e.g. "product.launch@^1", or an inline capsule object' },
     ),
     params: z.record(z.string(), jsonValue).optional(),
+    files: inputFiles.optional(),
     trigger: z
       .strictObject({
         kind: z.enum(TRIGGER_KINDS, { message: `expected one of ${TRIGGER_KINDS.join(', ')}` }),

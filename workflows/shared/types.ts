@@ -2,6 +2,7 @@ import type { OutputSchema } from '../../capsules/capsule-schema';
 import type { ApprovalRegistrySnapshot } from '../approvals';
 import type { BudgetLedgerSnapshot } from '../budget-ledger';
 import type { ContextMessage } from '../context-window';
+import type { RunInputFile } from './run-inputs';
 
 /**
  * Workflow inputs and results. Everything here is plain JSON: an admin can paste a
@@ -85,6 +86,14 @@ export interface CapsuleWorkflowInput {
   capsule: string | { [key: string]: JsonValue };
   /** Values for the capsule's declared parameters. */
   params?: { [key: string]: JsonValue };
+  /**
+   * Files written into the run's workspace before the first step, e.g.
+   * `[{ "path": "meetings/transcript.txt", "content": "..." }]` (inline UTF-8 text) or
+   * `[{ "path": "data/big.csv", "ref": "sha256:<hex>" }]` (a blob put into the payload store with
+   * `somagent payloads put`). Paths are relative to the workspace; limits in `run-inputs.ts`.
+   * Root runs only: nested runs share the root's workspace.
+   */
+  files?: RunInputFile[];
   trigger?: CapsuleTrigger;
   tenant?: string;
   /** Composite steps pass the nested capsule's compiled plan so the child skips loading. */

@@ -37,6 +37,17 @@ describe('loadConfig', () => {
     expect(config.OPENAI_API_KEY).toBe('sk-live-123');
   });
 
+  it('puts run workspaces under SOMAGENT_DATA_DIR unless WORKSPACE_ROOT says otherwise', () => {
+    expect(loadConfig({}).WORKSPACE_ROOT).toBe('.data/workspaces');
+    expect(loadConfig({ SOMAGENT_DATA_DIR: '/var/lib/somagent' }).WORKSPACE_ROOT).toBe(
+      '/var/lib/somagent/workspaces',
+    );
+    expect(
+      loadConfig({ SOMAGENT_DATA_DIR: '/var/lib/somagent', WORKSPACE_ROOT: '/srv/ws' }).WORKSPACE_ROOT,
+    ).toBe('/srv/ws');
+    expect(loadConfig({ SOMAGENT_DATA_DIR: '/d', WORKSPACE_ROOT: ' ' }).WORKSPACE_ROOT).toBe('/d/workspaces');
+  });
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ REDIS_URL: '  ' }).REDIS_URL).toBe('redis://127.0.0.1:6379');
   });
