@@ -20,6 +20,7 @@ const SANDBOX_SAFE = [
   'params',
   'coefficients',
   'prices',
+  'slm-providers',
   'suggest',
 ];
 /** Pure-JS packages that need no Node built-ins. */
