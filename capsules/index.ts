@@ -92,6 +92,12 @@ export {
   type SlmProviderName,
   type SlmProviderSpec,
 } from './slm-providers';
+export {
+  checkModelReadiness,
+  formatReadinessIssue,
+  type ModelReadinessCode,
+  type ModelReadinessIssue,
+} from './model-readiness';
 export { countTokens, type TokenCounter } from './tokenizer';
 export { renderTemplate, scanTemplate, type TemplateContext } from './template';
 export { bindParams, type BoundParams } from './params';

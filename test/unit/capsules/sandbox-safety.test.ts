@@ -21,6 +21,7 @@ const SANDBOX_SAFE = [
   'coefficients',
   'prices',
   'slm-providers',
+  'model-readiness',
   'suggest',
 ];
 /** Pure-JS packages that need no Node built-ins. */
