@@ -9,7 +9,7 @@ import { createBudgetStore } from './budget/budget-store';
 import { createOpenAiEmbedder, type Embedder } from './memory/embedder';
 import { createMemoryActivities } from './memory/memory-activities';
 import { createMemoryStore } from './memory/memory-store';
-import { DEFAULT_PRICES, type PriceTable } from './slm/prices';
+import { DEFAULT_PRICES, type PriceTable } from '../capsules/prices';
 import { createSlmProviders, SLM_REQUEST_TIMEOUT_MS } from './slm/providers';
 import { createRateLimiter } from './slm/rate-limiter';
 import { createSlmActivities } from './slm/slm-activities';
@@ -26,7 +26,7 @@ export interface ExecutionActivitiesDeps {
   pool: Pool;
   redis: Redis;
   logger: Logger;
-  /** Overrides or extends the default price table. */
+  /** Overrides or extends the price catalogue (`capsules/prices.ts`); keys `provider/model`. */
   prices?: PriceTable;
   /** Extra tools beside the built-ins. */
   tools?: ToolDescriptor[];

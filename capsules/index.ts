@@ -3,7 +3,7 @@
  *
  * Sandbox-safe modules (workflows may import them directly): capsule-schema, persona-schema,
  * guardrails, primitives, diagnostics, errors, graph, template, plan, hash, compiler, resolver,
- * coefficients, prices, suggest. This barrel also re-exports parts that are not (parse and
+ * coefficients, prices, slm-providers, model-readiness, suggest. This barrel also re-exports parts that are not (parse and
  * source-map use the yaml package, which imports node:process; library-loader reads files; the
  * registry uses pg; forecast loads the tokenizer), so workflow code imports individual modules,
  * never this barrel. See README.md.
@@ -73,7 +73,31 @@ export {
   type ForecastCoefficients,
   type StepUsage,
 } from './coefficients';
-export { DEFAULT_PRICES, priceOf, type ModelPrice, type PriceTable } from './prices';
+export {
+  DEFAULT_PRICES,
+  costUsd,
+  parsePriceTable,
+  priceOf,
+  priceTableSchema,
+  unpricedModelMessage,
+  type ModelPrice,
+  type PriceTable,
+} from './prices';
+export {
+  SLM_PROVIDERS,
+  configuredProviders,
+  isKnownProvider,
+  providerMissingMessage,
+  splitModelRef,
+  type SlmProviderName,
+  type SlmProviderSpec,
+} from './slm-providers';
+export {
+  checkModelReadiness,
+  formatReadinessIssue,
+  type ModelReadinessCode,
+  type ModelReadinessIssue,
+} from './model-readiness';
 export { countTokens, type TokenCounter } from './tokenizer';
 export { renderTemplate, scanTemplate, type TemplateContext } from './template';
 export { bindParams, type BoundParams } from './params';

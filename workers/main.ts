@@ -1,6 +1,4 @@
-import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from '../services/config';
-import { startMetricsServer } from '../services/kafka';
 import { createLogger } from '../services/logger';
 import { startWorkerRuntime } from './worker-runtime';
 
@@ -13,10 +11,7 @@ import { startWorkerRuntime } from './worker-runtime';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker' });
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
-  const runtime = await startWorkerRuntime({ config, logger, metricsRegistry: registry });
-  const metrics = await startMetricsServer(registry, { port: config.METRICS_PORT });
+  const runtime = await startWorkerRuntime({ config, logger, metrics: { port: config.METRICS_PORT } });
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'worker shutting down');
     runtime.worker.shutdown();
@@ -28,15 +23,11 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       namespace: config.TEMPORAL_NAMESPACE,
       constitution: runtime.holder.version,
-      metricsPort: metrics.port,
+      metricsPort: runtime.metrics?.port,
     },
     'worker running',
   );
-  try {
-    await runtime.run();
-  } finally {
-    await metrics.close();
-  }
+  await runtime.run();
 }
 
 main().catch((err: unknown) => {

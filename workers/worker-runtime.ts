@@ -1,9 +1,9 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import type { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { TrustStore } from '../constitution';
 import type { Config } from '../services/config';
 import { prepareConstitutionTrust } from '../services/constitution';
-import { createKafka, kafkaOptionsFromConfig } from '../services/kafka';
+import { createKafka, kafkaOptionsFromConfig, startMetricsServer } from '../services/kafka';
 import type { Logger } from '../services/logger';
 import { createPool } from '../services/postgres';
 import { createRedis } from '../services/redis';
@@ -22,6 +22,8 @@ export interface WorkerRuntime {
   holder: ConstitutionHolder;
   /** The Kafka hot reload (null when `CONSTITUTION_RELOAD_KAFKA=false`). */
   constitutionSubscription: ConstitutionSubscription | null;
+  /** Where the Prometheus metrics are served (null without the `metrics` option). */
+  metrics: { port: number; url: string } | null;
   /** Runs until `worker.shutdown()`, then closes every connection the runtime opened. */
   run(): Promise<void>;
 }
@@ -37,15 +39,28 @@ export async function startWorkerRuntime({
   config,
   logger,
   trustStore: preparedTrustStore,
-  metricsRegistry,
+  metricsRegistry: givenRegistry,
+  metrics: metricsListen,
 }: {
   config: Config;
   logger: Logger;
   /** Constitution trust prepared by the caller (`npm start` shares it with the service). */
   trustStore?: TrustStore;
-  /** Where the gate's metrics go (`npm run worker` serves it on METRICS_PORT); omitted: none. */
+  /** Where the gate's metrics go; omitted: a new registry when `metrics` is set, else none. */
   metricsRegistry?: Registry;
+  /**
+   * Serve the gate's metrics and Node's process metrics on `GET /metrics` at `host:port`
+   * (`npm run worker` and `npm start` pass METRICS_PORT; port 0 picks a free one). The server is
+   * closed with the rest when `run()` returns.
+   * @default not served
+   */
+  metrics?: { port: number; /** @default '0.0.0.0' */ host?: string };
 }): Promise<WorkerRuntime> {
+  let metricsRegistry = givenRegistry;
+  if (metricsListen && !metricsRegistry) {
+    metricsRegistry = new Registry();
+    collectDefaultMetrics({ register: metricsRegistry });
+  }
   const pool = createPool({
     url: config.DATABASE_URL,
     max: config.DATABASE_POOL_MAX,
@@ -59,7 +74,9 @@ export async function startWorkerRuntime({
   let connection: NativeConnection | undefined;
   let holder: ConstitutionHolder | undefined;
   let subscription: ConstitutionSubscription | null = null;
+  let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
   const close = async () => {
+    await metricsServer?.close();
     await subscription?.stop();
     holder?.stop();
     await connection
@@ -69,6 +86,9 @@ export async function startWorkerRuntime({
     await pool.end().catch((err: unknown) => logger.error({ err }, 'closing the Postgres pool failed'));
   };
   try {
+    // First, so a port in use fails the start before anything slow; the registry is read per
+    // scrape, so metrics the worker registers later are served too.
+    if (metricsListen && metricsRegistry) metricsServer = await serveMetrics(metricsRegistry, metricsListen);
     connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     await registerSearchAttributes({
       operatorService: connection.operatorService,
@@ -107,6 +127,9 @@ export async function startWorkerRuntime({
       worker,
       holder: started,
       constitutionSubscription: subscription,
+      metrics: metricsServer
+        ? { port: metricsServer.port, url: metricsUrl(metricsListen?.host, metricsServer.port) }
+        : null,
       run: async () => {
         try {
           await worker.run();
@@ -119,4 +142,21 @@ export async function startWorkerRuntime({
     await close();
     throw err;
   }
+}
+
+async function serveMetrics(registry: Registry, { port, host = '0.0.0.0' }: { port: number; host?: string }) {
+  try {
+    return await startMetricsServer(registry, { port, host });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    throw new Error(`metrics: port ${port} on ${host} is in use: set METRICS_PORT to a free port`, {
+      cause: err,
+    });
+  }
+}
+
+/** An address a browser or Prometheus on this machine can use (a wildcard bind is reachable on loopback). */
+function metricsUrl(host: string | undefined, port: number): string {
+  const shown = !host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}/metrics`;
 }

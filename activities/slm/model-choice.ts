@@ -1,4 +1,4 @@
-import { costUsd, priceOf, type PriceTable } from './prices';
+import { costUsd, priceOf, unpricedModelMessage, type PriceTable } from '../../capsules/prices';
 import { DEFAULT_MAX_OUTPUT_TOKENS, type SlmRequest } from './types';
 
 export interface ModelRef {
@@ -93,12 +93,8 @@ export function chooseModel({
     preferences.implementation,
     ...(preferences.fallbacks ?? []),
   ]).map((ref) => {
-    const price = priceOf(prices, ref.provider, ref.model);
-    if (!price) {
-      throw new ModelChoiceError(
-        `no price for ${ref.provider}/${ref.model}: add it to the price table (key "${ref.provider}/${ref.model}")`,
-      );
-    }
+    const price = priceOf(prices, `${ref.provider}/${ref.model}`);
+    if (!price) throw new ModelChoiceError(unpricedModelMessage(`${ref.provider}/${ref.model}`));
     return { ...ref, estimatedCostUsd: costUsd(price, estimate) };
   });
   if (candidates.length === 0) {

@@ -1,5 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
+import { configuredProviders } from '../../capsules/slm-providers';
 import type { Config } from '../../services/config';
 import { createAnthropicProvider } from './anthropic-provider';
 import { createOpenAiProvider } from './openai-provider';
@@ -20,12 +21,15 @@ type SlmConfig = Pick<
 
 /**
  * Builds every configured provider once per process: `openai` (OPENAI_API_KEY), `anthropic`
- * (ANTHROPIC_API_KEY) and `local` (LOCAL_SLM_BASE_URL, any OpenAI-compatible server). Clients
- * have `maxRetries: 0`: Temporal's retry policy is the only retry layer.
+ * (ANTHROPIC_API_KEY) and `local` (LOCAL_SLM_BASE_URL, any OpenAI-compatible server). Which ones
+ * are on is decided by the catalogue in `capsules/slm-providers.ts`, the same answer the model
+ * readiness checks give. Clients have `maxRetries: 0`: Temporal's retry policy is the only retry
+ * layer.
  */
 export function createSlmProviders(config: SlmConfig): Record<string, SlmProvider> {
   const providers: Record<string, SlmProvider> = {};
-  if (config.OPENAI_API_KEY) {
+  const enabled = new Set(configuredProviders(config));
+  if (enabled.has('openai') && config.OPENAI_API_KEY) {
     providers.openai = createOpenAiProvider({
       name: 'openai',
       client: new OpenAI({
@@ -37,7 +41,7 @@ export function createSlmProviders(config: SlmConfig): Record<string, SlmProvide
       secrets: [config.OPENAI_API_KEY],
     });
   }
-  if (config.ANTHROPIC_API_KEY) {
+  if (enabled.has('anthropic') && config.ANTHROPIC_API_KEY) {
     providers.anthropic = createAnthropicProvider({
       name: 'anthropic',
       client: new Anthropic({
@@ -49,7 +53,7 @@ export function createSlmProviders(config: SlmConfig): Record<string, SlmProvide
       secrets: [config.ANTHROPIC_API_KEY],
     });
   }
-  if (config.LOCAL_SLM_BASE_URL) {
+  if (enabled.has('local') && config.LOCAL_SLM_BASE_URL) {
     // Local servers usually ignore the key, but the SDK refuses to start without one.
     const apiKey = config.LOCAL_SLM_API_KEY ?? 'not-needed';
     providers.local = createOpenAiProvider({

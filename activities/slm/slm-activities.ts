@@ -4,8 +4,16 @@ import { BudgetExceededError, type BudgetStore } from '../budget/budget-store';
 import { ERROR_TYPES } from '../shared/error-types';
 import { failure, parseInput } from '../shared/failures';
 import { currentInvocation, idempotencyKey, type Invocation } from '../shared/invocation';
+import {
+  costUsd,
+  DEFAULT_PRICES,
+  parsePriceTable,
+  priceOf,
+  unpricedModelMessage,
+  type PriceTable,
+} from '../../capsules/prices';
+import { providerMissingMessage } from '../../capsules/slm-providers';
 import { chooseModel, estimateTokens, ModelChoiceError, type ModelChoice } from './model-choice';
-import { costUsd, DEFAULT_PRICES, priceOf, type PriceTable } from './prices';
 import type { RateLimiter } from './rate-limiter';
 import type { SlmProvider, SlmResponse } from './types';
 
@@ -79,7 +87,11 @@ export interface SlmActivitiesDeps {
   budgets: BudgetStore;
   rateLimiter: RateLimiter;
   logger: Logger;
-  /** @default DEFAULT_PRICES */
+  /**
+   * The whole price table (keys `provider/model` or `provider/*`); `createExecution` passes the
+   * catalogue merged with a deployment's overrides.
+   * @default DEFAULT_PRICES (capsules/prices.ts)
+   */
   prices?: PriceTable;
   /** @default reads Temporal's activity context */
   invocation?: () => Invocation;
@@ -95,20 +107,21 @@ export function createSlmActivities({
   budgets,
   rateLimiter,
   logger,
-  prices = DEFAULT_PRICES,
+  prices: rawPrices = DEFAULT_PRICES,
   invocation = currentInvocation,
 }: SlmActivitiesDeps) {
   const log = logger.child({ component: 'slm-activities' });
+  const prices = parsePriceTable(rawPrices, 'createSlmActivities({ prices })');
 
   function choose(input: z.output<typeof slmCompleteInputSchema>, remainingUsd: number | null): ModelChoice {
     const estimate = estimateTokens(input);
     try {
       if (input.model) {
-        const price = priceOf(prices, input.model.provider, input.model.model);
-        if (!price)
-          throw new ModelChoiceError(
-            `no price for ${input.model.provider}/${input.model.model}: add it to the price table`,
-          );
+        const ref = `${input.model.provider}/${input.model.model}`;
+        // A missing provider is the first thing to fix (and pricing it would not help).
+        if (!providers[input.model.provider]) throw new ModelChoiceError(missingProvider(ref));
+        const price = priceOf(prices, ref);
+        if (!price) throw new ModelChoiceError(unpricedModelMessage(ref));
         return { ...input.model, estimatedCostUsd: costUsd(price, estimate), reason: 'preferred' };
       }
       return chooseModel({
@@ -123,6 +136,10 @@ export function createSlmActivities({
         throw failure(ERROR_TYPES.SlmNotConfigured, err.message, { cause: err });
       throw err;
     }
+  }
+
+  function missingProvider(ref: string): string {
+    return providerMissingMessage(ref, Object.keys(providers));
   }
 
   return {
@@ -141,10 +158,7 @@ export function createSlmActivities({
       const choice = choose(input, remaining);
       const provider = providers[choice.provider];
       if (!provider) {
-        throw failure(
-          ERROR_TYPES.SlmNotConfigured,
-          `no SLM provider named "${choice.provider}" is configured (have: ${Object.keys(providers).join(', ') || 'none'})`,
-        );
+        throw failure(ERROR_TYPES.SlmNotConfigured, missingProvider(`${choice.provider}/${choice.model}`));
       }
       if (runRemaining !== null && choice.estimatedCostUsd > runRemaining) {
         throw failure(
@@ -209,7 +223,10 @@ export function createSlmActivities({
         throw err;
       }
 
-      const price = priceOf(prices, choice.provider, choice.model) ?? { inputPerMTok: 0, outputPerMTok: 0 };
+      const price = priceOf(prices, `${choice.provider}/${choice.model}`) ?? {
+        inputPerMTok: 0,
+        outputPerMTok: 0,
+      };
       const cost = costUsd(price, response.usage);
       const after = await budgets.commit({ tenant: input.tenant, reservationId, actualUsd: cost });
       log.debug(

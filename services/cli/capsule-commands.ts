@@ -6,10 +6,14 @@ import {
   BUILTIN_LIBRARY_DIR,
   CapsuleValidationError,
   chainResolvers,
+  checkModelReadiness,
   compileCapsule,
+  configuredProviders,
+  DEFAULT_PRICES,
   createCapsuleRegistry,
   forecastPlan,
   formatDiagnostic,
+  formatReadinessIssue,
   libraryResolver,
   loadLibrary,
   parseCapsule,
@@ -17,6 +21,7 @@ import {
   type CapsuleRegistry,
   type Diagnostic,
   type DocumentKind,
+  type ModelReadinessIssue,
   type PlanForecast,
   type ReferenceResolver,
 } from '../../capsules';
@@ -38,6 +43,23 @@ export function reportDiagnostics(diagnostics: readonly Diagnostic[]): boolean {
   const failed = diagnostics.some((d) => d.severity === 'error');
   if (failed) process.exitCode = 1;
   return failed;
+}
+
+/**
+ * Whether the plan's models can run with this environment's providers and the price catalogue
+ * (the same check `npm start` makes). Prints each issue as `file: warning: …` / `file: error: …`
+ * to stderr; an unpriced model or unknown provider sets exit code 1, a missing key only warns.
+ * @returns the issues, and whether any is an error
+ */
+export function reportModelReadiness(
+  file: string,
+  plan: CapsulePlan,
+): { issues: ModelReadinessIssue[]; failed: boolean } {
+  const issues = checkModelReadiness(plan, configuredProviders(loadConfig()), DEFAULT_PRICES);
+  for (const issue of issues) err(`${file}: ${formatReadinessIssue(issue)}`);
+  const failed = issues.some((i) => i.severity === 'error');
+  if (failed) process.exitCode = 1;
+  return { issues, failed };
 }
 
 /** Runs `work` with a registry on DATABASE_URL, closing the pool afterwards. */
@@ -86,7 +108,9 @@ export function registerCapsuleCommands(program: Command): Command {
 
   capsule
     .command('validate')
-    .description('check capsule files: schema, references, task graph, templates')
+    .description(
+      'check capsule files: schema, references, task graph, templates, and that their models are priced and their providers configured',
+    )
     .argument('<files...>', 'capsule files (YAML or JSON)')
     .option('-L, --library <dir>', 'extra folder of capsules (and personas/) to resolve references', collect)
     .option('--registry', 'also resolve references from the registry at DATABASE_URL')
@@ -94,7 +118,7 @@ export function registerCapsuleCommands(program: Command): Command {
       const run = async (registry?: CapsuleRegistry) => {
         for (const file of files) {
           const { plan, diagnostics } = await compileFile(file, options, registry);
-          if (!reportDiagnostics(diagnostics) && plan) {
+          if (!reportDiagnostics(diagnostics) && plan && !reportModelReadiness(file, plan).failed) {
             out(
               `${file}: ok ${plan.capsule.id}@${plan.capsule.version} (${plan.steps.length} steps, ${plan.hash})`,
             );
@@ -127,13 +151,14 @@ export function registerCapsuleCommands(program: Command): Command {
         const run = async (registry?: CapsuleRegistry) => {
           const { plan, diagnostics } = await compileFile(file, options, registry);
           if (reportDiagnostics(diagnostics) || !plan) return;
+          const readiness = reportModelReadiness(file, plan).issues;
           // With --registry the forecast uses coefficients learned from recorded runs.
           const coefficients = registry ? await registry.loadCoefficients(options.scope) : undefined;
           const forecast = forecastPlan(plan, {
             confidence: confidence as 0.9,
             ...(coefficients && { coefficients }),
           });
-          if (options.json) out(JSON.stringify({ plan, forecast }, null, 2));
+          if (options.json) out(JSON.stringify({ plan, forecast, readiness }, null, 2));
           else out(renderPlan(plan, forecast));
         };
         await (options.registry ? withRegistry(run) : run());

@@ -14,11 +14,21 @@ export function buildProgram(): Command {
   return program;
 }
 
-if (require.main === module || process.argv[1]?.endsWith('somagent.js')) {
-  buildProgram()
-    .parseAsync(process.argv)
-    .catch((err: unknown) => {
-      process.stderr.write(`somagent: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exitCode = 1;
-    });
+/**
+ * Runs the CLI on `argv` (node's `process.argv` shape: the first two entries are skipped). A
+ * failing command sets `process.exitCode` to 1; commander itself exits on `--help` (0) and on
+ * unknown commands or options (1).
+ */
+export async function runCli(argv: readonly string[] = process.argv): Promise<void> {
+  try {
+    await buildProgram().parseAsync([...argv]);
+  } catch (err) {
+    process.stderr.write(`somagent: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
 }
+
+// Run as a script (`npm run somagent`, `tsx services/cli/main.ts`). The installed entry,
+// bin/somagent.js, calls runCli() itself: npm and npx start it through symlinks whose names say
+// nothing about this file, so guessing from argv[1] is what failed before.
+if (require.main === module) void runCli();

@@ -1,6 +1,9 @@
 import OpenAI, { APIUserAbortError } from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
+import { BUILTIN_LIBRARY_DIR, loadLibrary } from '../../../capsules';
+import { costUsd, DEFAULT_PRICES, priceOf } from '../../../capsules/prices';
+import { configuredProviders, splitModelRef } from '../../../capsules/slm-providers';
 import { createLogger } from '../../../services/logger';
 import { createBudgetStore } from '../../../activities/budget/budget-store';
 import { createAnthropicProvider } from '../../../activities/slm/anthropic-provider';
@@ -71,8 +74,8 @@ describe('slmComplete (fake providers, real Redis budgets and limiter)', () => {
       }),
       logger,
       prices: {
-        'gpt-4o-mini': { inputPerMTok: 0.15, outputPerMTok: 0.6 },
-        'claude-sonnet-4-6': { inputPerMTok: 3, outputPerMTok: 15 },
+        'openai/gpt-4o-mini': { inputPerMTok: 0.15, outputPerMTok: 0.6 },
+        'anthropic/claude-sonnet-4-6': { inputPerMTok: 3, outputPerMTok: 15 },
         [`${limitedProvider}/*`]: { inputPerMTok: 0, outputPerMTok: 0 },
       },
       invocation: () => inv,
@@ -227,6 +230,35 @@ describe('slmComplete (fake providers, real Redis budgets and limiter)', () => {
     );
     expect(unknown.type).toBe(ERROR_TYPES.SlmNotConfigured);
     expect(unknown.nonRetryable).toBe(true);
+    expect(unknown.message).toContain('model nope/gpt-4o-mini names provider "nope"');
+    expect(unknown.message).toMatch(/use a model of openai\/, anthropic\/, local\//);
+  });
+
+  it('refuses an unpriced model of a configured provider, naming the catalogue key to add', async () => {
+    const f = await failureOf(
+      activities.slmComplete({
+        tenant: uniqueId('tenant'),
+        messages: [{ role: 'user', content: 'x' }],
+        model: { provider: 'openai', model: 'gpt-nope' },
+      }),
+    );
+    expect(f.type).toBe(ERROR_TYPES.SlmNotConfigured);
+    expect(f.message).toContain('model openai/gpt-nope has no price');
+    expect(f.message).toContain('add "openai/gpt-nope" to the price catalogue');
+  });
+
+  it('refuses a price override whose key is not provider/model, naming the key', () => {
+    expect(() =>
+      createSlmActivities({
+        providers: {},
+        budgets,
+        rateLimiter: createRateLimiter({ redis, limits: {} }),
+        logger,
+        prices: { 'gpt-4o-mini': { inputPerMTok: 0.15, outputPerMTok: 0.6 } },
+      }),
+    ).toThrow(
+      /createSlmActivities\(\{ prices \}\): invalid price table: "gpt-4o-mini": a price key is "provider\/model"/,
+    );
   });
 
   it('createSlmProviders builds only configured providers, local as OpenAI-compatible', async () => {
@@ -242,5 +274,93 @@ describe('slmComplete (fake providers, real Redis budgets and limiter)', () => {
     });
     expect(res).toMatchObject({ provider: 'local', text: 'from local' });
     expect(openai.chatRequests().at(-1)!.max_tokens).toBe(1024);
+  });
+
+  it('createSlmProviders turns on exactly the providers the catalogue reports as configured', () => {
+    const variables = {
+      OPENAI_API_KEY: 'sk-openai-test-key-123456',
+      ANTHROPIC_API_KEY: 'sk-ant-test-key-123456',
+      LOCAL_SLM_BASE_URL: openai.baseURL,
+    } as const;
+    const names = Object.keys(variables) as (keyof typeof variables)[];
+    // Every subset of the three variables.
+    for (let mask = 0; mask < 1 << names.length; mask++) {
+      const config = Object.fromEntries(
+        names.filter((_, i) => mask & (1 << i)).map((n) => [n, variables[n]]),
+      );
+      expect(Object.keys(createSlmProviders(config))).toEqual(configuredProviders(config));
+    }
+  });
+});
+
+describe('slmComplete with the shipped catalogue and providers built from config', () => {
+  const redis = testRedis();
+  const budgets = createBudgetStore({ redis });
+  let openai: FakeOpenAi;
+  let anthropic: FakeAnthropic;
+  const activitiesFor = (config: Parameters<typeof createSlmProviders>[0]) =>
+    createSlmActivities({
+      providers: createSlmProviders(config),
+      budgets,
+      rateLimiter: createRateLimiter({ redis, limits: {} }),
+      logger,
+      invocation: () => freshInvocation('1'),
+    });
+  const sonnet = { provider: 'anthropic', model: 'claude-sonnet-4-5' };
+
+  beforeAll(async () => {
+    openai = await startFakeOpenAi({ apiKey: 'sk-openai-test-key-123456' });
+    anthropic = await startFakeAnthropic({ apiKey: 'sk-ant-test-key-123456' });
+  });
+  afterAll(async () => {
+    await Promise.all([openai.close(), anthropic.close(), redis.quit()]);
+  });
+
+  it('blames the missing key, not the prices, when the provider of a persona model is not configured', async () => {
+    const activities = activitiesFor({
+      OPENAI_API_KEY: 'sk-openai-test-key-123456',
+      OPENAI_BASE_URL: openai.baseURL,
+    });
+    const f = await failureOf(
+      activities.slmComplete({
+        tenant: uniqueId('tenant'),
+        messages: [{ role: 'user', content: 'x' }],
+        model: sonnet,
+      }),
+    );
+    expect(f.type).toBe(ERROR_TYPES.SlmNotConfigured);
+    expect(f.nonRetryable).toBe(true);
+    expect(f.message).toBe(
+      'model anthropic/claude-sonnet-4-5 needs the "anthropic" provider: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a compatible server)',
+    );
+    expect(f.message).not.toContain('sk-');
+  });
+
+  it('runs and prices every model a shipped persona names once its provider is configured', async () => {
+    const activities = activitiesFor({
+      OPENAI_API_KEY: 'sk-openai-test-key-123456',
+      OPENAI_BASE_URL: openai.baseURL,
+      ANTHROPIC_API_KEY: 'sk-ant-test-key-123456',
+      ANTHROPIC_BASE_URL: anthropic.baseURL,
+    });
+    const library = await loadLibrary([BUILTIN_LIBRARY_DIR]);
+    const models = new Set(
+      library.personas.flatMap((p) => Object.values(p.value.model).filter((m): m is string => Boolean(m))),
+    );
+    expect(models).toContain('anthropic/claude-sonnet-4-5');
+    for (const ref of models) {
+      const model = splitModelRef(ref);
+      const usage = { inputTokens: 1000, outputTokens: 100 };
+      if (model.provider === 'anthropic') anthropic.enqueue(anthropicText('ok', usage));
+      else openai.enqueue(openAiText('ok', { promptTokens: 1000, completionTokens: 100 }));
+      const res = await activities.slmComplete({
+        tenant: uniqueId('tenant'),
+        messages: [{ role: 'user', content: 'x' }],
+        model,
+      });
+      const price = priceOf(DEFAULT_PRICES, ref)!;
+      expect({ ref, cost: res.costUsd }).toEqual({ ref, cost: costUsd(price, usage) });
+      expect(res.costUsd).toBeGreaterThan(0);
+    }
   });
 });

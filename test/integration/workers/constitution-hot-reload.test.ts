@@ -2,9 +2,8 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { Kafka, Producer } from 'kafkajs';
 import pino from 'pino';
-import { Registry } from 'prom-client';
 import { generateSigningKey, signConstitution } from '../../../constitution';
-import { loadConfig } from '../../../services/config';
+import { loadConfig, type Config } from '../../../services/config';
 import { createEvent, TOPICS } from '../../../services/events';
 import { createKafka, createProducer, ensureTopics, type KafkaMockPeer } from '../../../services/kafka';
 import { createRelay, type Relay } from '../../../services/relay';
@@ -49,8 +48,7 @@ let producer: Producer;
 let relay: Relay;
 let store: GateTestStore;
 let devserver: DevServerHarness;
-/** The worker's metrics, as `npm run worker` serves them on /metrics. */
-const metricsRegistry = new Registry();
+let config: Config;
 let runtime: WorkerRuntime;
 let running: Promise<void>;
 let taskQueue: string;
@@ -70,7 +68,7 @@ beforeAll(async () => {
   await store.publish(1);
 
   taskQueue = devserver.taskQueue('hot-reload');
-  const config = loadConfig({
+  config = loadConfig({
     DATABASE_URL: store.url,
     REDIS_URL: process.env.REDIS_URL,
     REDIS_KEY_PREFIX: process.env.REDIS_KEY_PREFIX,
@@ -85,7 +83,8 @@ beforeAll(async () => {
     config,
     logger: workerLogger,
     trustStore: store.trustStore,
-    metricsRegistry,
+    // Served as `npm run worker` and `npm start` serve them (port 0: any free one).
+    metrics: { port: 0, host: '127.0.0.1' },
   });
   running = runtime.run();
   // Joined and past the first fetch: from now on every publish reaches this worker by Kafka.
@@ -163,8 +162,10 @@ describe('worker constitution hot reload over Kafka', () => {
 
     const after = await runPlanLoad('v2');
     expect(after.failure.type).toBe('ConstitutionDenied');
-    // The version in force and the decisions are on the worker's metrics.
-    const exposition = await metricsRegistry.metrics();
+    // The version in force and the decisions are on the worker's metrics endpoint.
+    expect(runtime.metrics!.url).toBe(`http://127.0.0.1:${runtime.metrics!.port}/metrics`);
+    const exposition = await (await fetch(runtime.metrics!.url)).text();
+    expect(exposition).toContain('process_cpu_user_seconds_total');
     expect(exposition).toContain('somagent_gate_constitution_version 2');
     expect(exposition).toMatch(
       /somagent_gate_decisions_total\{outcome="deny",activity_type="loadCapsulePlan"\} 1/,
@@ -232,6 +233,20 @@ describe('worker constitution hot reload over Kafka', () => {
     expect(still.decisions).toEqual([expect.objectContaining({ decision: 'deny', constitutionVersion: 2 })]);
   });
 
+  it('refuses to start a second worker on a metrics port in use, naming METRICS_PORT', async () => {
+    const port = runtime.metrics!.port;
+    await expect(
+      startWorkerRuntime({
+        config,
+        logger: workerLogger,
+        trustStore: store.trustStore,
+        metrics: { port, host: '127.0.0.1' },
+      }),
+    ).rejects.toThrow(`metrics: port ${port} on 127.0.0.1 is in use: set METRICS_PORT to a free port`);
+    // The first worker's endpoint is unharmed.
+    expect((await fetch(runtime.metrics!.url)).status).toBe(200);
+  });
+
   it('leaves the consumer group and closes cleanly when the worker shuts down', async () => {
     const { groupId } = runtime.constitutionSubscription!;
     // kafkajs logs `Stopped` once the consumer left its group (runner stopped, LeaveGroup sent).
@@ -242,5 +257,7 @@ describe('worker constitution hot reload over Kafka', () => {
     expect(runtime.worker.getState()).toBe('STOPPED');
     expect(stopped().length).toBeGreaterThan(0);
     await expect(runtime.constitutionSubscription!.joined).resolves.toBeUndefined();
+    // The metrics endpoint closed with the rest.
+    await expect(fetch(runtime.metrics!.url)).rejects.toThrow();
   });
 });

@@ -1,5 +1,5 @@
 import { chooseModel, estimateTokens, ModelChoiceError } from '../../../activities/slm/model-choice';
-import { DEFAULT_PRICES, priceOf, costUsd } from '../../../activities/slm/prices';
+import { DEFAULT_PRICES, priceOf, costUsd } from '../../../capsules/prices';
 
 const cheap = { provider: 'openai', model: 'gpt-4o-mini' };
 const strong = { provider: 'anthropic', model: 'claude-sonnet-4-6' };
@@ -96,10 +96,12 @@ describe('cost-aware model choice', () => {
   });
 
   it('prices local models at zero and looks up provider-specific keys first', () => {
-    expect(costUsd(priceOf(DEFAULT_PRICES, 'local', 'llama3.2:3b')!, estimate)).toBe(0);
+    expect(costUsd(priceOf(DEFAULT_PRICES, 'local/llama3.2:3b')!, estimate)).toBe(0);
     const prices = { ...DEFAULT_PRICES, 'azure/gpt-4o': { inputPerMTok: 5, outputPerMTok: 20 } };
-    expect(priceOf(prices, 'azure', 'gpt-4o')!.inputPerMTok).toBe(5);
-    expect(priceOf(prices, 'openai', 'gpt-4o')!.inputPerMTok).toBe(2.5);
+    expect(priceOf(prices, 'azure/gpt-4o')!.inputPerMTok).toBe(5);
+    expect(priceOf(prices, 'openai/gpt-4o')!.inputPerMTok).toBe(2.5);
+    // A bare model name is no key: the same name at another provider must not borrow its price.
+    expect(priceOf(prices, 'other/gpt-4o')).toBeUndefined();
   });
 
   it('estimates input tokens from message and tool size, output from the cap', () => {

@@ -6,17 +6,86 @@ import { run } from './run-cli';
 const ROOT = path.join(__dirname, '../../..');
 const LIBRARY = path.join(ROOT, 'capsules/library');
 const BROKEN = path.join(ROOT, 'test/fixtures/capsules/broken');
+const UNREADY = path.join(ROOT, 'test/fixtures/capsules/unready');
+const PROVIDER_VARIABLES = ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'LOCAL_SLM_BASE_URL'];
+
+/** Sets the provider variables (the rest unset) for one in-process CLI run. */
+async function withProviders<T>(vars: Record<string, string>, work: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(PROVIDER_VARIABLES.map((v) => [v, process.env[v]]));
+  for (const v of PROVIDER_VARIABLES) delete process.env[v];
+  Object.assign(process.env, vars);
+  try {
+    return await work();
+  } finally {
+    for (const v of PROVIDER_VARIABLES) {
+      if (saved[v] === undefined) delete process.env[v];
+      else process.env[v] = saved[v];
+    }
+  }
+}
+const BOTH_KEYS = {
+  OPENAI_API_KEY: 'sk-test-openai-0123456789',
+  ANTHROPIC_API_KEY: 'sk-ant-test-0123456789',
+};
 
 describe('somagent capsule (no database needed)', () => {
   it('validate accepts the library and reports each file', async () => {
     const files = ['weekly-analytics-report.yaml', 'product-launch.yaml'].map((f) => path.join(LIBRARY, f));
-    const { stdout, stderr, code } = await run('capsule', 'validate', ...files);
+    const { stdout, stderr, code } = await withProviders(BOTH_KEYS, () =>
+      run('capsule', 'validate', ...files),
+    );
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(stdout).toMatch(
       /weekly-analytics-report\.yaml: ok analytics\.weekly-report@1\.0\.0 \(4 steps, sha256:[0-9a-f]{64}\)/,
     );
     expect(stdout).toMatch(/product-launch\.yaml: ok product\.launch@1\.0\.0 \(6 steps/);
+  });
+
+  it('validate warns per persona about a provider without a key, and still succeeds', async () => {
+    const file = path.join(LIBRARY, 'product-launch.yaml');
+    const { stdout, stderr, code } = await withProviders({ OPENAI_API_KEY: BOTH_KEYS.OPENAI_API_KEY }, () =>
+      run('capsule', 'validate', file),
+    );
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/product-launch\.yaml: ok product\.launch@1\.0\.0/);
+    const lines = stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => l.startsWith(`${file}: warning: persona `))).toBe(true);
+    expect(lines).toContain(
+      `${file}: warning: persona engineer@1.0.0 (in product.development@1.0.0): model anthropic/claude-sonnet-4-5 ` +
+        'needs the "anthropic" provider: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a compatible server)',
+    );
+    expect(stderr).not.toContain('OPENAI_API_KEY');
+    expect(stderr).not.toContain('sk-');
+  });
+
+  it('validate exits 1 on a model with no price, naming persona, model and the fix', async () => {
+    const file = path.join(UNREADY, 'unpriced-model.yaml');
+    const { stdout, stderr, code } = await withProviders(BOTH_KEYS, () => run('capsule', 'validate', file));
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim()).toBe(
+      `${file}: error: persona guesser@1.0.0 (in demo.unpriced-model@1.0.0): model openai/gpt-unpriced has no price, ` +
+        'so its calls are refused: add "openai/gpt-unpriced" to the price catalogue (capsules/prices.ts, ' +
+        "or a deployment's createExecution({ prices })) or pick a priced model",
+    );
+  });
+
+  it('plan prints the forecast and the same readiness report (and JSON carries it)', async () => {
+    const file = path.join(UNREADY, 'unpriced-model.yaml');
+    const table = await withProviders({}, () => run('capsule', 'plan', file));
+    expect(table.code).toBe(1);
+    expect(table.stdout).toContain('demo.unpriced-model@1.0.0');
+    expect(table.stdout).toContain('unpriced models (cost counted as 0): openai/gpt-unpriced');
+    expect(table.stderr).toContain('error: persona guesser@1.0.0');
+    expect(table.stderr).toContain('warning: persona technical-writer@1.0.0');
+    expect(table.stderr).toContain('set ANTHROPIC_API_KEY');
+    const json = await withProviders(BOTH_KEYS, () =>
+      run('capsule', 'plan', path.join(LIBRARY, 'meeting-summary.yaml'), '--json'),
+    );
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout).readiness).toEqual([]);
   });
 
   it('validate exits 1 and prints file:line:col path message', async () => {

@@ -20,6 +20,8 @@ const SANDBOX_SAFE = [
   'params',
   'coefficients',
   'prices',
+  'slm-providers',
+  'model-readiness',
   'suggest',
 ];
 /** Pure-JS packages that need no Node built-ins. */
