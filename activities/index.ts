@@ -74,6 +74,7 @@ export function createExecution({
       workspaces: createWorkspaces({ root: config.WORKSPACE_ROOT }),
       httpRequest: createHttpRequester({
         allowedHosts: config.HTTP_TOOL_ALLOWED_HOSTS,
+        allowedCidrs: config.HTTP_TOOL_ALLOWED_CIDRS,
         maxResponseBytes: config.HTTP_TOOL_MAX_RESPONSE_BYTES,
         timeoutMs: config.HTTP_TOOL_TIMEOUT_MS,
         secrets,

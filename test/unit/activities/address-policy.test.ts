@@ -1,4 +1,5 @@
 import { createAddressPolicy, parseCidr } from '../../../activities/tools/address-policy';
+import { loadConfig } from '../../../services/config';
 
 describe('http.request address policy', () => {
   const policy = createAddressPolicy();
@@ -94,5 +95,20 @@ describe('http.request address policy', () => {
     );
     expect(parseCidr('10.1/8')).toBeNull();
     expect(parseCidr('example.com')).toBeNull();
+  });
+});
+
+describe('HTTP_TOOL_ALLOWED_CIDRS', () => {
+  it('parses a comma-separated list of CIDRs and addresses; empty allows no private range', () => {
+    expect(loadConfig({}).HTTP_TOOL_ALLOWED_CIDRS).toEqual([]);
+    expect(
+      loadConfig({ HTTP_TOOL_ALLOWED_CIDRS: ' 10.0.0.0/8, fd00::/8 ,127.0.0.1,' }).HTTP_TOOL_ALLOWED_CIDRS,
+    ).toEqual(['10.0.0.0/8', 'fd00::/8', '127.0.0.1']);
+  });
+
+  it('names the variable and every bad entry', () => {
+    expect(() => loadConfig({ HTTP_TOOL_ALLOWED_CIDRS: '10.0.0.0/8,intranet,10.0.0.0/40' })).toThrow(
+      /HTTP_TOOL_ALLOWED_CIDRS.*expected comma-separated CIDR ranges or addresses.*"intranet", "10\.0\.0\.0\/40"/s,
+    );
   });
 });
