@@ -17,7 +17,7 @@ import { builtinTools } from './tools/builtin-tools';
 import { createExecutionLog } from './tools/execution-log';
 import { createHttpRequester } from './tools/http-request';
 import { createToolRegistry, type ToolDescriptor } from './tools/registry';
-import { createToolActivities } from './tools/tool-activities';
+import { createToolActivities, createToolPrecheck } from './tools/tool-activities';
 import { createWorkspaces } from './tools/workspace';
 
 export interface ExecutionActivitiesDeps {
@@ -96,7 +96,8 @@ export function createExecution({
     ...createMemoryActivities({ store: memory, invocation }),
     ...createBudgetActivities({ budgets }),
   };
-  return { activities, toolRegistry: registry };
+  // Not an activity: the worker hands it to the gate (`prechecks.executeTool`).
+  return { activities, toolRegistry: registry, toolPrecheck: createToolPrecheck({ registry }) };
 }
 
 /**
@@ -126,6 +127,7 @@ export type {
   ListToolsInput,
   ListToolsResult,
   ToolActivities,
+  ToolCallPrecheck,
 } from './tools/tool-activities';
 export type {
   MemoryRecallInput,
