@@ -18,7 +18,7 @@ import { createExecutionLog } from './tools/execution-log';
 import { createHttpRequester } from './tools/http-request';
 import { createToolRegistry, type ToolDescriptor } from './tools/registry';
 import { createRunInputActivities } from './tools/run-inputs';
-import { createToolActivities } from './tools/tool-activities';
+import { createToolActivities, createToolPrecheck } from './tools/tool-activities';
 import { createWorkspaces } from './tools/workspace';
 
 export interface ExecutionActivitiesDeps {
@@ -76,6 +76,7 @@ export function createExecution({
       workspaces,
       httpRequest: createHttpRequester({
         allowedHosts: config.HTTP_TOOL_ALLOWED_HOSTS,
+        allowedCidrs: config.HTTP_TOOL_ALLOWED_CIDRS,
         maxResponseBytes: config.HTTP_TOOL_MAX_RESPONSE_BYTES,
         timeoutMs: config.HTTP_TOOL_TIMEOUT_MS,
         secrets,
@@ -98,7 +99,8 @@ export function createExecution({
     ...createMemoryActivities({ store: memory, invocation }),
     ...createBudgetActivities({ budgets }),
   };
-  return { activities, toolRegistry: registry };
+  // Not an activity: the worker hands it to the gate (`prechecks.executeTool`).
+  return { activities, toolRegistry: registry, toolPrecheck: createToolPrecheck({ registry }) };
 }
 
 /**
@@ -129,6 +131,7 @@ export type {
   ListToolsInput,
   ListToolsResult,
   ToolActivities,
+  ToolCallPrecheck,
 } from './tools/tool-activities';
 export {
   RUN_INPUTS_ACTIVITY,

@@ -36,6 +36,7 @@ export {
 } from './signals';
 export {
   CONSTITUTION_API_VERSION,
+  MAX_CONSTITUTION_VERSION,
   constitutionSchema,
   featureSpecSchema,
   overlaySchema,

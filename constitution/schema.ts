@@ -3,6 +3,12 @@ import { z } from 'zod';
 /** Identifies the document format; bumped only for incompatible changes of this schema. */
 export const CONSTITUTION_API_VERSION = 'somagent.constitution/v1';
 
+/**
+ * Highest constitution version: versions are stored in a Postgres `integer` column
+ * (`constitution_versions.version`), so a larger one could be signed but never published.
+ */
+export const MAX_CONSTITUTION_VERSION = 2_147_483_647;
+
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
@@ -68,7 +74,10 @@ export const constitutionSchema = z.strictObject({
   version: z
     .number({ message: 'expected a positive integer version' })
     .int({ message: 'expected a positive integer version' })
-    .positive({ message: 'expected a positive integer version' }),
+    .positive({ message: 'expected a positive integer version' })
+    .max(MAX_CONSTITUTION_VERSION, {
+      message: `expected a version from 1 to ${MAX_CONSTITUTION_VERSION} (the stored column is a Postgres integer)`,
+    }),
   /** Human-facing semver label, e.g. "1.4.0". */
   label: z.string().regex(SEMVER, { message: 'expected a semver label such as "1.0.0"' }),
   features: z.array(featureSpecSchema).min(1, { message: 'expected at least one feature' }),

@@ -85,6 +85,8 @@ export async function createSomagentWorker(deps: SomagentWorkerDeps): Promise<Wo
     holder,
     logger,
     ...gateToolOptions(execution.toolRegistry),
+    // A review-band tool call the tool would refuse anyway fails with its refusal: no human asked.
+    prechecks: { executeTool: execution.toolPrecheck },
     ...(deps.metricsRegistry ? { metrics: createGateMetrics(deps.metricsRegistry) } : {}),
   });
   return Worker.create({

@@ -67,7 +67,7 @@ export function builtinTools({
     defineTool({
       id: BUILTIN_TOOL_IDS.httpRequest,
       description:
-        'HTTP GET or POST to an allow-listed host. Returns status, a few headers and the body text.',
+        'HTTP GET or POST to an allow-listed host (redirects are followed). Returns status, a few headers, the body text and the final URL.',
       args: z
         .object({
           url: z.string().min(1).max(4096).describe('Absolute http(s) URL'),
@@ -75,7 +75,7 @@ export function builtinTools({
           headers: z
             .record(z.string(), z.string().max(4096))
             .optional()
-            .describe('Request headers; no credentials'),
+            .describe('Request headers; no credentials, no Host or other connection headers'),
           body: z
             .string()
             .max(1024 * 1024)
@@ -91,11 +91,13 @@ export function builtinTools({
       writes: (args) => args.method === 'POST',
       egress: true,
       execute: (args, ctx) =>
-        httpRequest(args, {
+        httpRequest.request(args, {
           guardrailHosts: ctx.guardrails.allowedHosts,
           signal: ctx.signal,
           idempotencyKey: ctx.idempotencyKey,
         }),
+      precheck: (args, ctx) =>
+        httpRequest.precheck(args, { guardrailHosts: ctx.guardrails.allowedHosts, signal: ctx.signal }),
     }),
     defineTool({
       id: BUILTIN_TOOL_IDS.memoryRecall,

@@ -20,6 +20,12 @@ export interface ToolContext {
   signal: AbortSignal;
 }
 
+/** What a tool's {@link ToolDescriptor.precheck} may know: the call without its idempotency key. */
+export type ToolPrecheckContext = Pick<
+  ToolContext,
+  'tenant' | 'capsule' | 'persona' | 'guardrails' | 'signal'
+>;
+
 /** What the gate, the SLM and the UI know about a tool. Plain JSON. */
 export interface ToolInfo {
   id: string;
@@ -56,6 +62,13 @@ export interface ToolDescriptor<S extends z.ZodType = z.ZodType> {
   idempotentByKey?: boolean;
   /** Absent for tools the workflow handles. */
   execute?: (args: z.output<S>, context: ToolContext) => Promise<unknown>;
+  /**
+   * The refusals `execute` would raise before any effect (policy checks such as the host
+   * allowlist), without the effect: throws the same `ToolError`. The gate asks it before a
+   * review-band call goes to a human, so nobody approves a call the tool then refuses. `execute`
+   * must still check for itself: the world may change between the two.
+   */
+  precheck?: (args: z.output<S>, context: ToolPrecheckContext) => Promise<void>;
 }
 
 /** Helper that keeps the executor's argument type tied to its schema. */

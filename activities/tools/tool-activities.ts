@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import type { Logger } from '../../services/logger';
 import { ERROR_TYPES } from '../shared/error-types';
@@ -53,6 +54,91 @@ export interface ToolActivitiesDeps {
 }
 
 /**
+ * Checks an `executeTool` input up to the point where the tool would run: the envelope, the
+ * tool (known, executable) and its arguments against the tool's schema.
+ *
+ * @throws ApplicationFailure `InvalidActivityInput`, `ToolNotFound`, `ToolNotExecutable`,
+ *   `ToolArgumentsInvalid`, each naming the problem
+ */
+function prepareCall(registry: ToolRegistry, rawInput: unknown) {
+  const input = parseInput(executeToolInputSchema, rawInput, 'executeTool');
+  const tool = registry.get(input.toolId);
+  if (!tool) {
+    throw failure(
+      ERROR_TYPES.ToolNotFound,
+      `no tool with id "${input.toolId}" (known: ${registry
+        .list()
+        .map((t) => t.id)
+        .join(', ')})`,
+    );
+  }
+  const execute = tool.execute;
+  if (!execute) {
+    throw failure(
+      ERROR_TYPES.ToolNotExecutable,
+      `tool "${tool.id}" is handled by the workflow, not by executeTool`,
+    );
+  }
+  const checked = registry.check(tool.id, input.arguments);
+  if (!checked.ok) {
+    throw failure(ERROR_TYPES.ToolArgumentsInvalid, `${tool.id}: ${checked.problems}`, {
+      details: { toolId: tool.id, problems: checked.problems },
+    });
+  }
+  return { input, tool, execute, args: checked.args };
+}
+
+/** A tool's own failure as the activity reports it: typed, prefixed with the tool id. */
+function toolFailure(toolId: string, err: ToolError): ApplicationFailure {
+  return failure(err.type, `${toolId}: ${err.message}`, {
+    cause: err,
+    details: { toolId, ...err.details },
+  });
+}
+
+/**
+ * Whether `executeTool` would refuse this input before running anything: the refusal it would
+ * raise, or null. Only definitive (non-retryable) refusals count; a check that could not finish
+ * (a DNS timeout, a retryable failure, an unexpected error) is no refusal, so the caller goes
+ * on as if there were no pre-check and the tool checks again when it runs.
+ */
+export type ToolCallPrecheck = (rawInput: unknown, signal: AbortSignal) => Promise<ApplicationFailure | null>;
+
+/**
+ * The pre-check of `executeTool` calls for the constitution gate: the same validation as the
+ * activity plus the tool's own `precheck` (registry.ts) (`http.request`: host allowlist
+ * and address policy), with the very failures `executeTool` would raise. The gate asks it before
+ * it puts a call up for human review.
+ */
+export function createToolPrecheck({ registry }: { registry: ToolRegistry }): ToolCallPrecheck {
+  return async (rawInput, signal) => {
+    let call: ReturnType<typeof prepareCall>;
+    try {
+      call = prepareCall(registry, rawInput);
+    } catch (err) {
+      if (err instanceof ApplicationFailure) return err;
+      throw err;
+    }
+    const { input, tool, args } = call;
+    if (!tool.precheck) return null;
+    try {
+      await tool.precheck(args, {
+        tenant: input.context.tenant,
+        capsule: input.context.capsule,
+        persona: input.context.persona,
+        guardrails: input.context.guardrails ?? {},
+        signal,
+      });
+      return null;
+    } catch (err) {
+      if (!(err instanceof ToolError)) return null;
+      const refusal = toolFailure(tool.id, err);
+      return refusal.nonRetryable ? refusal : null;
+    }
+  };
+}
+
+/**
  * Tool activities. `executeTool` validates the model's arguments against the tool's schema and
  * runs it; tools with side effects (`sideEffect: 'write'`) run at most once per idempotency key
  * (workflow run + activity id + call index), so retries and replays get the recorded result.
@@ -67,29 +153,7 @@ export function createToolActivities({
   return {
     /** Runs one built-in or registered tool call. */
     async executeTool(rawInput: ExecuteToolInput): Promise<ExecuteToolResult> {
-      const input = parseInput(executeToolInputSchema, rawInput, 'executeTool');
-      const tool = registry.get(input.toolId);
-      if (!tool) {
-        throw failure(
-          ERROR_TYPES.ToolNotFound,
-          `no tool with id "${input.toolId}" (known: ${registry
-            .list()
-            .map((t) => t.id)
-            .join(', ')})`,
-        );
-      }
-      if (!tool.execute) {
-        throw failure(
-          ERROR_TYPES.ToolNotExecutable,
-          `tool "${tool.id}" is handled by the workflow, not by executeTool`,
-        );
-      }
-      const checked = registry.check(tool.id, input.arguments);
-      if (!checked.ok) {
-        throw failure(ERROR_TYPES.ToolArgumentsInvalid, `${tool.id}: ${checked.problems}`, {
-          details: { toolId: tool.id, problems: checked.problems },
-        });
-      }
+      const { input, tool, execute, args } = prepareCall(registry, rawInput);
       const inv = invocation();
       const key = idempotencyKey(inv, input.callIndex);
       const context: ToolContext = {
@@ -101,8 +165,7 @@ export function createToolActivities({
         idempotencyKey: key,
         signal: inv.signal,
       };
-      const execute = tool.execute;
-      const run = () => execute(checked.args, context);
+      const run = () => execute(args, context);
       try {
         const { result, replayed } =
           tool.sideEffect === 'write' && !tool.idempotentByKey
@@ -111,12 +174,7 @@ export function createToolActivities({
         log.debug({ toolId: tool.id, key, replayed }, 'tool executed');
         return { toolId: tool.id, output: result, replayed, idempotencyKey: key };
       } catch (err) {
-        if (err instanceof ToolError) {
-          throw failure(err.type, `${tool.id}: ${err.message}`, {
-            cause: err,
-            details: { toolId: tool.id, ...err.details },
-          });
-        }
+        if (err instanceof ToolError) throw toolFailure(tool.id, err);
         throw err;
       }
     },

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 
 /**
@@ -37,6 +39,12 @@ const port = z.coerce
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** `10.0.0.0/8`, `fd00::/8` or a single address; the same rule as activities/tools/address-policy.ts. */
+const isCidrOrAddress = (entry: string) => {
+  const [base = '', bits] = entry.split('/');
+  return isIP(base) !== 0 && (bits === undefined || ipaddr.isValidCIDR(entry));
+};
 
 const optionalSecret = z.string().trim().min(1, { message: 'must not be empty when set' }).optional();
 
@@ -156,6 +164,30 @@ export const envSchema = z.object({
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
     ),
+  /**
+   * Non-public address ranges `http.request` may connect to: comma-separated CIDRs or single
+   * addresses, e.g. `10.20.0.0/16,fd00:1::/64`. Empty: public unicast addresses only (loopback,
+   * private, link-local, CGNAT and the like refused after DNS resolution). Cloud metadata
+   * addresses are refused even inside an allowed range.
+   */
+  HTTP_TOOL_ALLOWED_CIDRS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const entries = value
+        .split(',')
+        .map((c) => c.trim())
+        .filter(Boolean);
+      const bad = entries.filter((entry) => !isCidrOrAddress(entry));
+      if (bad.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected comma-separated CIDR ranges or addresses, e.g. 10.0.0.0/8,fd00::/8,127.0.0.1 (not valid: ${bad.map((b) => `"${b}"`).join(', ')})`,
+        });
+        return z.NEVER;
+      }
+      return entries;
+    }),
   HTTP_TOOL_MAX_RESPONSE_BYTES: z.coerce
     .number()
     .int()

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { actionDescriptorSchema, guardrailsSchema, TOOL_RISKS } from '../../constitution';
+import {
+  actionDescriptorSchema,
+  guardrailsSchema,
+  MAX_CONSTITUTION_VERSION,
+  TOOL_RISKS,
+} from '../../constitution';
 import { RequestValidationError } from './errors';
 
 /** POST /v1/constitution/versions */
@@ -75,11 +80,31 @@ export const whatIfBodySchema = z.strictObject({
   maxFlips: z.number().int().min(0).max(100_000).optional(),
 });
 
+/**
+ * A whole number in [min, max] written in decimal digits, as path and query parameters arrive
+ * (strings). Stricter than `z.coerce.number()`, which takes "0x10", "1e3" and " 7 "; the upper
+ * bound keeps values Postgres would reject (a 500) out of the query.
+ */
+function wholeNumberParam(min: number, max: number, what: string) {
+  const message = `expected ${what}: a whole number from ${min} to ${max}`;
+  return z
+    .string({ message })
+    .regex(/^\d{1,16}$/, { message })
+    .transform(Number)
+    .pipe(z.number().min(min, { message }).max(max, { message }));
+}
+
+/** A constitution version: `constitution_versions.version` is a Postgres integer. */
+const versionParam = (what: string) => wholeNumberParam(1, MAX_CONSTITUTION_VERSION, what);
+
 /** GET /v1/constitution/versions */
 export const historyQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  before: z.coerce.number().int().min(1).optional(),
+  limit: wholeNumberParam(1, 500, 'a page size').default(50),
+  before: versionParam('a constitution version (the page ends below it)').optional(),
 });
+
+/** GET /v1/constitution/versions/:version */
+export const versionParamsSchema = z.strictObject({ version: versionParam('a constitution version') });
 
 /** Parses a request part; throws {@link RequestValidationError} naming each bad field under `where`. */
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {

@@ -24,6 +24,7 @@ import {
   parseEvaluateBody,
   parseRequest,
   publishBodySchema,
+  versionParamsSchema,
   whatIfBodySchema,
 } from './requests';
 import { type ConstitutionStore, createConstitutionStore, type StoredVersion } from './store';
@@ -151,13 +152,8 @@ export function createConstitutionService(deps: ConstitutionServiceDeps): Fastif
     return { versions: await store.history(query) };
   });
 
-  app.get<{ Params: { version: string } }>('/v1/constitution/versions/:version', async (request, reply) => {
-    const version = Number(request.params.version);
-    if (!Number.isInteger(version) || version < 1) {
-      throw new RequestValidationError([
-        { path: 'params.version', message: 'expected a positive integer version' },
-      ]);
-    }
+  app.get('/v1/constitution/versions/:version', async (request, reply) => {
+    const { version } = parseRequest(versionParamsSchema, request.params, 'params');
     const stored = await store.get(version);
     if (!stored) return reply.status(404).send({ error: 'not_found', message: `no version ${version}` });
     return stored;

@@ -4,10 +4,11 @@ import type { FailClosed } from './describe-activity';
 /**
  * What the gate did with an activity. `review` is the review band without an approval (the
  * activity fails with `ApprovalRequired`); `approved` is the review band with a matching human
- * approval (it runs); `fail-closed` is a denial without an evaluation (no or bad header, unknown
- * tool, no constitution loaded).
+ * approval (it runs); `refused` is the review band for a call the activity's own pre-check
+ * refuses (it fails with the activity's failure and nobody is asked); `fail-closed` is a denial
+ * without an evaluation (no or bad header, unknown tool, no constitution loaded).
  */
-export type GateOutcome = 'allow' | 'approved' | 'review' | 'deny' | 'fail-closed';
+export type GateOutcome = 'allow' | 'approved' | 'review' | 'refused' | 'deny' | 'fail-closed';
 
 /** A fired rule; `source: 'gate'` marks the gate's own fail-closed denials. */
 export type ExplainedRule = Omit<RuleFired, 'source'> & { source: RuleFired['source'] | 'gate' };
@@ -37,13 +38,18 @@ export interface GateExplanation {
   argsDigest: string | null;
   /** Set when the gate denied without evaluating. */
   failClosed?: { reason: FailClosed['reason']; issues?: ReadonlyArray<{ path: string; message: string }> };
+  /**
+   * Set when the outcome is `refused`: the failure type the activity's pre-check raised (its
+   * message stays out of the audit record: it may quote the arguments).
+   */
+  refusal?: { type: string };
 }
 
 /** Explains an evaluated decision. */
 export function explainEvaluation(
   evaluation: Evaluation,
   descriptor: ActionDescriptor,
-  outcome: Exclude<GateOutcome, 'fail-closed'>,
+  outcome: Exclude<GateOutcome, 'fail-closed' | 'refused'>,
 ): GateExplanation {
   return {
     decision: evaluation.decision,
@@ -59,6 +65,20 @@ export function explainEvaluation(
     activityType: descriptor.activityType,
     toolId: descriptor.tool?.id ?? null,
     argsDigest: descriptor.args.digest,
+  };
+}
+
+/**
+ * Explains a review-band decision whose call the activity's own pre-check refused: the
+ * constitution's judgement stays on record (decision `review`, score, rules) and the reason
+ * says why nobody was asked.
+ */
+export function explainRefusedBeforeReview(review: GateExplanation, refusalType: string): GateExplanation {
+  return {
+    ...review,
+    outcome: 'refused',
+    reason: `refused by the activity's own checks (${refusalType}) before anyone was asked to approve; the action ${review.reason}`,
+    refusal: { type: refusalType },
   };
 }
 

@@ -23,7 +23,12 @@ import {
   type DescribeActivityOptions,
   type GateActivityInfo,
 } from './describe-activity';
-import { explainEvaluation, explainFailClosed, type GateExplanation } from './explanation';
+import {
+  explainEvaluation,
+  explainFailClosed,
+  explainRefusedBeforeReview,
+  type GateExplanation,
+} from './explanation';
 import type { GateMetrics } from './gate-metrics';
 import {
   recordGateDecision,
@@ -42,12 +47,30 @@ export interface ApprovalRequiredDetails {
   explanation: GateExplanation;
 }
 
+/**
+ * An activity's own refusal of one call, without running it: the non-retryable failure the
+ * activity would raise before any effect, or null. It must honour `signal`; a throw or a timeout
+ * counts as "no refusal". `executeTool`'s is `createToolPrecheck` (activities/tools).
+ */
+export type ActivityPrecheck = (input: unknown, signal: AbortSignal) => Promise<ApplicationFailure | null>;
+
+/** How long the gate waits for a pre-check (a DNS lookup, say) before asking the human anyway. */
+export const DEFAULT_PRECHECK_TIMEOUT_MS = 5_000;
+
 export interface ConstitutionGateDeps extends DescribeActivityOptions {
   /** Where decisions are recorded (the outbox). */
   pool: Pool;
   holder: Pick<ConstitutionHolder, 'current'>;
   logger: Logger;
   metrics?: GateMetrics;
+  /**
+   * Pre-checks by activity type, asked when an action lands in the review band: a call the
+   * activity would refuse anyway fails with that refusal instead of `ApprovalRequired`, so no
+   * human is asked to approve it. @default none
+   */
+  prechecks?: Readonly<Record<string, ActivityPrecheck>>;
+  /** @default DEFAULT_PRECHECK_TIMEOUT_MS (5 s) */
+  precheckTimeoutMs?: number;
   /** @default () => new Date() */
   now?: () => Date;
 }
@@ -57,7 +80,8 @@ export interface ConstitutionGateDeps extends DescribeActivityOptions {
  * builds x(a) from the gate-context header, the activity's identity and arguments, evaluates the
  * constitution in force, writes the decision to the outbox, and only then runs the activity
  * (allow, or review with a matching approval), or fails it non-retryably with
- * `ConstitutionDenied` (deny, fail closed) or `ApprovalRequired` (review band).
+ * `ConstitutionDenied` (deny, fail closed) or `ApprovalRequired` (review band) — unless the
+ * activity's own pre-check refuses a review-band call, which then fails with that refusal.
  */
 export class ConstitutionGateInterceptor implements ActivityInboundCallsInterceptor {
   constructor(
@@ -74,8 +98,21 @@ export class ConstitutionGateInterceptor implements ActivityInboundCallsIntercep
     const constitution = deps.holder.current();
     deps.metrics?.constitutionVersion.set(constitution?.version ?? 0);
     const description = describeActivity(info, input, deps);
-    const judged = judge(constitution, description, info, input);
+    let judged = judge(constitution, description, info, input);
     deps.metrics?.evaluationSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+    if (judged.explanation.outcome === 'review') {
+      // Asked before the decision is recorded, so the record says what happened: nobody approves
+      // a call the activity refuses anyway. Deny still wins over a refusal; allowed and approved
+      // calls meet the same checks inside the activity.
+      const refusal = await this.precheck(input);
+      if (refusal) {
+        judged = {
+          ...judged,
+          refusal,
+          explanation: explainRefusedBeforeReview(judged.explanation, refusal.type ?? 'Error'),
+        };
+      }
+    }
 
     const attempt: GateAttempt = {
       workflowId: info.workflowExecution?.workflowId ?? `activity:${info.activityId}`,
@@ -104,6 +141,7 @@ export class ConstitutionGateInterceptor implements ActivityInboundCallsIntercep
           toolId: explanation.toolId,
           score: explanation.score,
           rules: explanation.rulesFired.map((r) => r.id),
+          ...(explanation.refusal ? { refusal: explanation.refusal.type } : {}),
           workflowId: attempt.workflowId,
           activityId: attempt.activityId,
           attempt: attempt.attempt,
@@ -123,6 +161,9 @@ export class ConstitutionGateInterceptor implements ActivityInboundCallsIntercep
           nonRetryable: true,
           details: [{ approvalId: judged.approvalId!, explanation } satisfies ApprovalRequiredDetails],
         });
+      case 'refused':
+        // The activity's own failure, as it would have raised it: type, message, details.
+        throw judged.refusal!;
       case 'deny':
       case 'fail-closed':
         throw ApplicationFailure.create({
@@ -131,6 +172,29 @@ export class ConstitutionGateInterceptor implements ActivityInboundCallsIntercep
           nonRetryable: true,
           details: [explanation],
         });
+    }
+  }
+
+  /** The activity's own refusal of this call, if it has a pre-check and refuses definitively. */
+  private async precheck(input: ActivityExecuteInput): Promise<ApplicationFailure | null> {
+    const { deps, info } = this;
+    const check = deps.prechecks?.[info.activityType];
+    if (!check) return null;
+    const timeoutMs = deps.precheckTimeoutMs ?? DEFAULT_PRECHECK_TIMEOUT_MS;
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const refusal = await Promise.race([
+        check(input.args.length === 1 ? input.args[0] : input.args, signal),
+        new Promise<null>((resolve) => signal.addEventListener('abort', () => resolve(null), { once: true })),
+      ]);
+      // A retryable failure might not recur: that is for the human and the activity to meet.
+      return refusal instanceof ApplicationFailure && refusal.nonRetryable ? refusal : null;
+    } catch (err) {
+      deps.logger.warn(
+        { err, activityType: info.activityType, activityId: info.activityId },
+        'activity pre-check failed; the review goes ahead and the activity checks again when it runs',
+      );
+      return null;
     }
   }
 
@@ -164,6 +228,8 @@ interface Judged {
   descriptor: ActionDescriptor | null;
   approvalId?: string;
   approvedBy?: string;
+  /** The activity's pre-check refusal (outcome `refused`), thrown after recording. */
+  refusal?: ApplicationFailure;
 }
 
 function judge(

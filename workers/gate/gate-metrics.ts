@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** Prometheus metrics of the worker's constitution gate, registered on the worker's registry. */
 export interface GateMetrics {
-  /** Decisions by outcome (`allow`, `approved`, `review`, `deny`, `fail-closed`) and activity type. */
+  /** Decisions by outcome (`allow`, `approved`, `review`, `refused`, `deny`, `fail-closed`) and activity type. */
   decisions: Counter<'outcome' | 'activity_type'>;
   /** Descriptor + evaluation time of one activity (the outbox write is measured apart). */
   evaluationSeconds: Histogram;

@@ -36,6 +36,7 @@ export {
 export {
   explainEvaluation,
   explainFailClosed,
+  explainRefusedBeforeReview,
   type ExplainedRule,
   type GateExplanation,
   type GateOutcome,
@@ -43,7 +44,9 @@ export {
 export {
   ConstitutionGateInterceptor,
   createConstitutionGate,
+  DEFAULT_PRECHECK_TIMEOUT_MS,
   GATE_UNAVAILABLE,
+  type ActivityPrecheck,
   type ApprovalRequiredDetails,
   type ConstitutionGateDeps,
 } from './gate-interceptor';

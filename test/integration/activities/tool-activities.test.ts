@@ -74,6 +74,8 @@ describe('tool activities (real Postgres, real filesystem, local HTTP server)', 
         workspaces: createWorkspaces({ root }),
         httpRequest: createHttpRequester({
           allowedHosts: ['127.0.0.1', '*.example.org'],
+          // The local server is on loopback, which the tool refuses unless the operator allows it.
+          allowedCidrs: ['127.0.0.1/32'],
           maxResponseBytes: 4096,
           secrets: [SECRET],
         }),
@@ -340,7 +342,7 @@ describe('tool activities (real Postgres, real filesystem, local HTTP server)', 
       expect(received.some((r) => r.body.includes(SECRET))).toBe(false);
     });
 
-    it('caps response size (declared and streamed) and does not follow redirects', async () => {
+    it('caps response size (declared and streamed) and re-checks the allowlist on a redirect', async () => {
       for (const p of ['/big', '/stream-big']) {
         const f = await failureOf(
           activities.executeTool({
@@ -351,20 +353,25 @@ describe('tool activities (real Postgres, real filesystem, local HTTP server)', 
         );
         expect(f.type).toBe(ERROR_TYPES.ResponseTooLarge);
       }
-      const redirect = await activities.executeTool({
-        toolId: 'http.request',
-        arguments: { url: `${origin}/redirect` },
-        context: context(),
-      });
-      expect(redirect.output).toMatchObject({ status: 302, headers: { location: 'http://evil.example/' } });
+      const redirect = await failureOf(
+        activities.executeTool({
+          toolId: 'http.request',
+          arguments: { url: `${origin}/redirect` },
+          context: context(),
+        }),
+      );
+      expect(redirect.type).toBe(ERROR_TYPES.HostNotAllowed);
+      expect(redirect.nonRetryable).toBe(true);
+      expect(redirect.message).toBe(
+        'http.request: redirect from 127.0.0.1 to host evil.example is not on the allowlist',
+      );
     });
 
     it('a network failure is retryable ToolUnavailable', async () => {
-      const requester = createHttpRequester({ allowedHosts: ['127.0.0.1'] });
-      const err = await requester(
-        { url: 'http://127.0.0.1:1/', method: 'GET' },
-        { signal: new AbortController().signal },
-      ).catch((e: unknown) => e);
+      const requester = createHttpRequester({ allowedHosts: ['127.0.0.1'], allowedCidrs: ['127.0.0.1'] });
+      const err = await requester
+        .request({ url: 'http://127.0.0.1:1/', method: 'GET' }, { signal: new AbortController().signal })
+        .catch((e: unknown) => e);
       expect(err).toMatchObject({ name: 'ToolError', type: ERROR_TYPES.ToolUnavailable });
     });
   });

@@ -1,13 +1,17 @@
 import type { AddressInfo } from 'node:net';
+import { CompactSign, importJWK } from 'jose';
 import type { Pool } from 'pg';
 import { createJwtVerifier } from '../../../services/auth';
 import {
   canonicalize,
+  CONSTITUTION_JWS_TYPE,
   createTrustStore,
   DEFAULT_CONSTITUTION,
   evaluate,
   generateSigningKey,
+  MAX_CONSTITUTION_VERSION,
   signConstitution,
+  SIGNING_ALG,
   validateConstitution,
   type ConstitutionDocument,
   type SigningKeyPair,
@@ -231,6 +235,85 @@ describe('publish', () => {
     });
     expect((await http('GET', '/v1/constitution/versions/7')).status).toBe(404);
     expect((await http('GET', '/v1/constitution/versions?limit=0')).body.issues[0].path).toBe('query.limit');
+  });
+
+  it('answers 400 naming the parameter and the integer range for a bad version in the path', async () => {
+    // 99999999999999999999 used to reach Postgres (integer column) and come back as a 500.
+    for (const bad of [
+      '99999999999999999999',
+      '2147483648',
+      '0',
+      '-1',
+      '1.5',
+      '1e3',
+      '0x10',
+      'two',
+      '%201',
+    ]) {
+      const res = await http('GET', `/v1/constitution/versions/${bad}`);
+      expect({ bad, status: res.status }).toEqual({ bad, status: 400 });
+      expect(res.body).toMatchObject({
+        error: 'invalid_request',
+        issues: [
+          {
+            path: 'params.version',
+            message: 'expected a constitution version: a whole number from 1 to 2147483647',
+          },
+        ],
+      });
+      expect(res.body.message).toContain('params.version');
+    }
+    // The largest storable version is a valid question with an honest answer.
+    expect(await http('GET', '/v1/constitution/versions/2147483647')).toMatchObject({ status: 404 });
+  });
+
+  it('answers 400 naming the query parameter and its range for bad history paging', async () => {
+    const cases: [string, string, string][] = [
+      ['before=99999999999999999999', 'query.before', 'from 1 to 2147483647'],
+      ['before=2147483648', 'query.before', 'from 1 to 2147483647'],
+      ['before=1.5', 'query.before', 'from 1 to 2147483647'],
+      ['before=0x2', 'query.before', 'from 1 to 2147483647'],
+      ['limit=501', 'query.limit', 'from 1 to 500'],
+      ['limit=1e2', 'query.limit', 'from 1 to 500'],
+      ['limit=', 'query.limit', 'from 1 to 500'],
+      ['limit=1&limit=2', 'query.limit', 'from 1 to 500'],
+    ];
+    for (const [query, path, range] of cases) {
+      const res = await http('GET', `/v1/constitution/versions?${query}`);
+      expect({ query, status: res.status }).toEqual({ query, status: 400 });
+      expect(res.body.issues).toEqual([{ path, message: expect.stringContaining(range) }]);
+    }
+    expect(
+      (await http('GET', '/v1/constitution/versions?before=2147483647&limit=500')).body.versions.map(
+        (x: { version: number }) => x.version,
+      ),
+    ).toEqual([2, 1]);
+  });
+
+  it('refuses to publish a version the integer column cannot hold, naming the field', async () => {
+    // signConstitution validates first, so sign the over-range document by hand.
+    const document = v(MAX_CONSTITUTION_VERSION + 1);
+    const iat = Math.floor(Date.now() / 1000);
+    const jws = await new CompactSign(new TextEncoder().encode(canonicalize(document)))
+      .setProtectedHeader({
+        alg: SIGNING_ALG,
+        typ: CONSTITUTION_JWS_TYPE,
+        kid: signer.kid,
+        iat,
+        exp: iat + 3600,
+        crit: ['exp'],
+      })
+      .sign(await importJWK(signer.privateJwk, SIGNING_ALG), { crit: { exp: true } });
+    const res = await http('POST', '/v1/constitution/versions', {
+      body: { jws },
+      token: await admin.token(),
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.issues).toEqual([
+      expect.objectContaining({ message: expect.stringContaining('from 1 to 2147483647') }),
+    ]);
+    expect(JSON.stringify(res.body.issues)).toContain('version');
+    expect((await http('GET', '/v1/constitution')).body.version).toBe(2);
   });
 });
 

@@ -97,7 +97,7 @@ const startWorker = () =>
     taskQueue: killQueue,
     dataDir,
     track: workers,
-    env: { HTTP_TOOL_ALLOWED_HOSTS: '127.0.0.1' },
+    env: { HTTP_TOOL_ALLOWED_HOSTS: '127.0.0.1', HTTP_TOOL_ALLOWED_CIDRS: '127.0.0.1/32' },
   });
 
 interface WireMessage {
