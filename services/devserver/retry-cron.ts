@@ -64,8 +64,11 @@ function decideSuccessor(
     return next ? { next } : {};
   }
   const deadline = run.state.executionDeadlineMs;
-  if (ending.kind === 'timedOut' && deadline > 0 && nowMs >= deadline)
-    return { retryState: 'RETRY_STATE_TIMEOUT' };
+  // The timeout timer fires at the earlier of the run and execution deadlines, and a timer may
+  // fire a millisecond before its time: which deadline was the earlier one decides, not the clock.
+  const runDeadline = run.state.runDeadlineMs;
+  const executionExpired = deadline > 0 && (nowMs >= deadline || runDeadline === 0 || deadline <= runDeadline);
+  if (ending.kind === 'timedOut' && executionExpired) return { retryState: 'RETRY_STATE_TIMEOUT' };
   const failure = ending.kind === 'failed' ? ending.failure : RUN_TIMEOUT_FAILURE;
   const policy = started.retryPolicy as RetryPolicyMsg | null | undefined;
   const attempt = (started.attempt as number | undefined) ?? 1;

@@ -4,6 +4,7 @@ import type { Persona } from '../../../../capsules/persona-schema';
 import { createCapsuleRegistry } from '../../../../capsules/registry/registry-store';
 import type { CapsuleRunResult } from '../../../../workflows/shared/types';
 import { openAiToolCalls, type RecordedRequest } from '../../../support/fake-slm';
+import { failedRun } from '../../../fixtures/runtime/run-outcome';
 import { startRuntimeHarness, type RuntimeHarness } from '../../../fixtures/runtime/harness';
 
 // Bundling the workflows and migrating a private database take a while on a shared machine.
@@ -36,6 +37,11 @@ afterAll(async () => {
 const mentions = (marker: string) => (request: RecordedRequest) =>
   JSON.stringify(request.body).includes(marker);
 
+function withoutOutput<T extends { output?: unknown }>(step: T): Omit<T, 'output'> {
+  const { output: _output, ...rest } = step;
+  return rest;
+}
+
 /** One persona step by `personaId`, whose instruction carries `marker`. */
 function capsuleFor(personaId: string, marker: string): Capsule {
   const [binding] = Object.values(base.personas);
@@ -48,7 +54,8 @@ function capsuleFor(personaId: string, marker: string): Capsule {
     personas: { s: { ...binding!, ref: `${personaId}@^1` } },
     steps: [
       {
-        ...step!,
+        // A plain string answer: the probe is about trust, not the step's typed output.
+        ...withoutOutput(step!),
         id: 'only',
         persona: 's',
         instruction: `${marker}: summarise nothing.`,
@@ -99,7 +106,8 @@ describe('persona trust in the gate', () => {
     }
 
     const untrusted = await start('untrusted', capsuleFor('scribe.untrusted', 'MARK-UNTRUSTED'));
-    const failed = (await untrusted.result()) as CapsuleRunResult;
+    const { failure, result: failed } = await failedRun(untrusted);
+    expect(failure.type).toBe('ConstitutionDenied');
     expect(failed.status).toBe('failed');
     expect(failed.steps.only).toMatchObject({
       state: 'failed',
