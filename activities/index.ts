@@ -18,6 +18,8 @@ import { createExecutionLog } from './tools/execution-log';
 import { createHttpRequester } from './tools/http-request';
 import { createToolRegistry, type ToolDescriptor } from './tools/registry';
 import { createRunInputActivities } from './tools/run-inputs';
+import { createSnapshotActivities } from './memory/snapshot-activities';
+import { createSnapshotStore } from './memory/snapshot-store';
 import { createToolActivities, createToolPrecheck } from './tools/tool-activities';
 import { createWorkspaces } from './tools/workspace';
 
@@ -97,6 +99,7 @@ export function createExecution({
     ...createToolActivities({ registry, executionLog: createExecutionLog({ pool }), logger, invocation }),
     ...createRunInputActivities({ workspaces, pool, logger }),
     ...createMemoryActivities({ store: memory, invocation }),
+    ...createSnapshotActivities({ store: createSnapshotStore({ pool }) }),
     ...createBudgetActivities({ budgets }),
   };
   // Not an activity: the worker hands it to the gate (`prechecks.executeTool`).
@@ -133,6 +136,21 @@ export type {
   ToolActivities,
   ToolCallPrecheck,
 } from './tools/tool-activities';
+export {
+  LOAD_SNAPSHOTS_ACTIVITY,
+  type LoadMemorySnapshotsResult,
+  type LoadedSnapshot,
+  type SnapshotActivities,
+} from './memory/snapshot-activities';
+export {
+  createSnapshotStore,
+  MAX_SNAPSHOT_BYTES,
+  SnapshotConflictError,
+  SnapshotInputError,
+  type MemorySnapshot,
+  type SnapshotStore,
+  type SnapshotSummary,
+} from './memory/snapshot-store';
 export {
   RUN_INPUTS_ACTIVITY,
   RUN_INPUTS_TOOL,

@@ -20,6 +20,7 @@ import {
 } from './plan';
 import { parseDuration, splitReference } from './primitives';
 import type { ReferenceResolver } from './resolver';
+import { snapshotRefProblem } from './snapshot-ref';
 import { didYouMean } from './suggest';
 import { scanTemplate } from './template';
 
@@ -261,6 +262,8 @@ function checkTools(
         `memory id "${m.id}" is already used by memory[${first}]; ids must be unique`,
       );
     }
+    const problem = snapshotRefProblem(m.ref);
+    if (problem) bag.error('invalid-memory-ref', ['memory', j, 'ref'], problem);
   });
   const http = capsule.tools.indexOf('http.request');
   if (http >= 0 && !denied.has('http.request') && guardrails.allowedHosts === undefined) {

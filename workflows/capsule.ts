@@ -24,6 +24,7 @@ import { renderInstruction, type InstructionContext } from './instruction-templa
 import { personaWorkflow } from './persona';
 import { ReviewInbox, reviewOutcome, type ReviewCheckpoint } from './review-checkpoint';
 import { buildRunResult } from './run-result';
+import { loadRunMemory } from './memory-snapshots';
 import { writeInputFiles } from './run-inputs';
 import {
   approvalRequestedSignal,
@@ -36,6 +37,7 @@ import {
   usageReportSignal,
   type CancelSignal,
 } from './shared/definitions';
+import { DEFAULT_TENANT } from './shared/constants';
 import { WORKFLOW_ERROR_TYPES } from './shared/errors';
 import { parseCapsuleWorkflowInput } from './shared/input-schema';
 import {
@@ -64,7 +66,7 @@ import { mergeTaint } from './taint';
  */
 
 /** Tenant of runs started without one. */
-export const DEFAULT_TENANT = 'default';
+export { DEFAULT_TENANT };
 /**
  * Patch id: a run that does not complete ends Failed (an `ApplicationFailure` carrying the run
  * result) instead of completing with `status: "failed"`, and reports the files its steps wrote.
@@ -264,6 +266,9 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
 
   // Input files land in the run's workspace (the root's id, as personas' tools use) before any step.
   await writeInputFiles(input, rootWorkflowId);
+  // Memory snapshots are read once, so every step sees the same versions.
+  const memory = await loadRunMemory(runPlan, tenant);
+  if (runPlan.memory.length > 0) record({ type: 'memory.loaded', at: now(), pinned: memory.pinned });
 
   // 3. The task graph.
   record({ type: 'run.phase', at: now(), phase: 'running' });
@@ -337,6 +342,7 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
     steps: scheduler.stepOutputs(),
     capsule: { id: runPlan.capsule.id, version: runPlan.capsule.version, title: runPlan.capsule.title },
     run: { workflowId, tenant },
+    memory: memory.values,
     ...(input.trigger ? { trigger: input.trigger as unknown as Record<string, unknown> } : {}),
   });
 

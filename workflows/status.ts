@@ -65,6 +65,8 @@ export interface RunStatus {
   budget: { limitUsd: number | null; limitTokens: number | null };
   pendingApprovals: PendingApproval[];
   decisions: DecisionsSummary;
+  /** Memory snapshots the run reads, pinned at run start (`null`: optional and not stored). */
+  memory: Record<string, { ref: string; digest: string } | null>;
 }
 
 export type RunEvent =
@@ -90,6 +92,7 @@ export type RunEvent =
       }>;
       budget: { limitUsd: number | null; limitTokens: number | null };
     }
+  | { type: 'memory.loaded'; at: string; pinned: Record<string, { ref: string; digest: string } | null> }
   | { type: 'step.started'; at: string; stepId: string; childWorkflowId: string }
   | { type: 'step.awaiting_review'; at: string; stepId: string }
   | { type: 'step.succeeded'; at: string; stepId: string; output?: JsonValue }
@@ -138,6 +141,7 @@ export function initialStatus(): RunStatus {
     budget: { limitUsd: null, limitTokens: null },
     pendingApprovals: [],
     decisions: { allow: 0, review: 0, deny: 0, approvalsGranted: 0, approvalsRejected: 0 },
+    memory: {},
   };
 }
 
@@ -157,6 +161,8 @@ export function reduceStatus(state: RunStatus, event: RunEvent): RunStatus {
         trigger: event.trigger,
         startedAt: event.at,
       };
+    case 'memory.loaded':
+      return { ...next, memory: event.pinned };
     case 'run.phase':
       return { ...next, phase: event.phase };
     case 'plan.loaded':

@@ -40,6 +40,11 @@ export const ERROR_TYPES = {
    * its content is not UTF-8 or too large. Never retried.
    */
   RunInputInvalid: 'RunInputInvalid',
+  /**
+   * A required memory snapshot (`{{ memory.x }}`) is not stored for the run's tenant, or its
+   * reference is malformed. Never retried: the message says how to store it.
+   */
+  MemorySnapshotNotFound: 'MemorySnapshotNotFound',
 } as const;
 
 export type ErrorType = (typeof ERROR_TYPES)[keyof typeof ERROR_TYPES];
@@ -60,4 +65,5 @@ export const NON_RETRYABLE_ERROR_TYPES: readonly ErrorType[] = [
   ERROR_TYPES.HostNotAllowed,
   ERROR_TYPES.ResponseTooLarge,
   ERROR_TYPES.RunInputInvalid,
+  ERROR_TYPES.MemorySnapshotNotFound,
 ];

@@ -3,6 +3,7 @@ import { loadConfig, redactConfig } from '../config';
 import { registerConstitutionCommands } from './constitution-commands';
 import { registerEventCommands } from './events-commands';
 import { registerExecutionCommands } from './execution-commands';
+import { registerMemoryCommands } from './memory-commands';
 import { registerCapsuleCommands } from './capsule-commands';
 import { registerPersonaCommands } from './persona-commands';
 import { registerRunCommands } from './run-commands';
@@ -23,4 +24,5 @@ export function registerCommands(program: Command): void {
   registerExecutionCommands(program);
   registerRunCommands(registerCapsuleCommands(program));
   registerPersonaCommands(program);
+  registerMemoryCommands(program);
 }

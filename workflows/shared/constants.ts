@@ -20,3 +20,6 @@ export type WorkflowType = (typeof WORKFLOW_TYPES)[keyof typeof WORKFLOW_TYPES];
  * schedules. The worker's activity-inbound gate interceptor reads it to build x(a).
  */
 export const GATE_CONTEXT_HEADER = 'somagent-gate-context';
+
+/** Tenant of a run (and of the CLI's tenant-scoped commands) when none is given. */
+export const DEFAULT_TENANT = 'default';

@@ -43,6 +43,7 @@ const EXPECTED: Array<[string, string, string, number, number, string?]> = [
   ],
   ['guardrail-unknown-field.yaml', 'unknown-field', 'guardrails.maxSpend', 22, 3],
   ['json-unknown-dependency.json', 'unknown-dependency', 'steps[1].dependsOn[1]', 38, 9],
+  ['memory-unsupported-scheme.yaml', 'invalid-memory-ref', 'memory[1].ref', 17, 10],
   ['missing-id.yaml', 'missing-field', 'id', 1, 1],
   ['negative-tokens.yaml', 'too-small', 'budget.tokens', 24, 11],
   ['not-a-mapping.yaml', 'not-a-mapping', '', 1, 1],

@@ -37,7 +37,7 @@ describe('somagent capsule (no database needed)', () => {
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(stdout).toMatch(
-      /weekly-analytics-report\.yaml: ok analytics\.weekly-report@1\.0\.0 \(4 steps, sha256:[0-9a-f]{64}\)/,
+      /weekly-analytics-report\.yaml: ok analytics\.weekly-report@1\.0\.1 \(4 steps, sha256:[0-9a-f]{64}\)/,
     );
     expect(stdout).toMatch(/product-launch\.yaml: ok product\.launch@1\.0\.0 \(6 steps/);
   });
