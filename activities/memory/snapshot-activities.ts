@@ -52,7 +52,10 @@ export function createSnapshotActivities({ store }: { store: SnapshotStore }) {
       for (const [index, memory] of input.memory.entries()) {
         const ref = parseSnapshotRef(memory.ref);
         if ('problem' in ref) {
-          throw failure(ERROR_TYPES.MemorySnapshotNotFound, `memory.${index}.ref (${memory.id}): ${ref.problem}`);
+          throw failure(
+            ERROR_TYPES.MemorySnapshotNotFound,
+            `memory.${index}.ref (${memory.id}): ${ref.problem}`,
+          );
         }
         const found = await store.get(input.tenant, ref);
         if (found) {

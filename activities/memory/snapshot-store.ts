@@ -99,7 +99,9 @@ export function createSnapshotStore({ pool }: { pool: Pool }): SnapshotStore {
 
     async put(input) {
       if (input.version === LATEST_SNAPSHOT) {
-        throw new SnapshotInputError('"latest" names the newest version; store a version label such as a date');
+        throw new SnapshotInputError(
+          '"latest" names the newest version; store a version label such as a date',
+        );
       }
       const json = canonicalJson(input.content);
       const bytes = Buffer.byteLength(json);
@@ -114,7 +116,15 @@ export function createSnapshotStore({ pool }: { pool: Pool }): SnapshotStore {
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT (tenant, name, version) DO NOTHING
          RETURNING ${COLUMNS}`,
-        [input.tenant, input.name, input.version, json, digest, input.description ?? null, input.createdBy ?? null],
+        [
+          input.tenant,
+          input.name,
+          input.version,
+          json,
+          digest,
+          input.description ?? null,
+          input.createdBy ?? null,
+        ],
       );
       if (rows[0]) return { snapshot: fromRow(rows[0]), created: true };
       const existing = await get(input.tenant, { name: input.name, version: input.version });

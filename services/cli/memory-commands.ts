@@ -29,7 +29,10 @@ export function registerMemoryCommands(program: Command): void {
   const memory = program
     .command('memory')
     .description('memory snapshots that capsules read as {{ memory.<id> }} (Postgres)');
-  const tenantOption = ['--tenant <tenant>', `tenant the snapshot belongs to (default: "${DEFAULT_TENANT}")`] as const;
+  const tenantOption = [
+    '--tenant <tenant>',
+    `tenant the snapshot belongs to (default: "${DEFAULT_TENANT}")`,
+  ] as const;
 
   memory
     .command('put <ref>')
@@ -38,24 +41,28 @@ export function registerMemoryCommands(program: Command): void {
     .option(...tenantOption)
     .option('--description <text>', 'what the snapshot holds')
     .option('--by <name>', 'who stores it (recorded with the version)')
-    .action(async (ref: string, options: { file: string; tenant?: string; description?: string; by?: string }) => {
-      const target = refArgument(ref);
-      if (target.version === 'latest') {
-        throw new Error('<ref>: name the version to store, e.g. snapshot://team/kpis@2026-12-01 (latest is resolved on read)');
-      }
-      const content = await readSnapshotContent(options.file);
-      const { snapshot, created } = await withSnapshots((store) =>
-        store.put({
-          tenant: options.tenant ?? DEFAULT_TENANT,
-          ...target,
-          content,
-          ...(options.description ? { description: options.description } : {}),
-          ...(options.by ? { createdBy: options.by } : {}),
-        }),
-      );
-      const { content: _content, ...summary } = snapshot;
-      print({ status: created ? 'stored' : 'unchanged', ...summary });
-    });
+    .action(
+      async (ref: string, options: { file: string; tenant?: string; description?: string; by?: string }) => {
+        const target = refArgument(ref);
+        if (target.version === 'latest') {
+          throw new Error(
+            '<ref>: name the version to store, e.g. snapshot://team/kpis@2026-12-01 (latest is resolved on read)',
+          );
+        }
+        const content = await readSnapshotContent(options.file);
+        const { snapshot, created } = await withSnapshots((store) =>
+          store.put({
+            tenant: options.tenant ?? DEFAULT_TENANT,
+            ...target,
+            content,
+            ...(options.description ? { description: options.description } : {}),
+            ...(options.by ? { createdBy: options.by } : {}),
+          }),
+        );
+        const { content: _content, ...summary } = snapshot;
+        print({ status: created ? 'stored' : 'unchanged', ...summary });
+      },
+    );
 
   memory
     .command('show <ref>')
@@ -64,7 +71,10 @@ export function registerMemoryCommands(program: Command): void {
     .action(async (ref: string, options: { tenant?: string }) => {
       const tenant = options.tenant ?? DEFAULT_TENANT;
       const found = await withSnapshots((store) => store.get(tenant, refArgument(ref)));
-      if (!found) throw new Error(`tenant "${tenant}" has no snapshot ${ref}; list them with \`somagent memory list --tenant ${tenant}\``);
+      if (!found)
+        throw new Error(
+          `tenant "${tenant}" has no snapshot ${ref}; list them with \`somagent memory list --tenant ${tenant}\``,
+        );
       print(found);
     });
 

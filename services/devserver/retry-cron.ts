@@ -67,7 +67,8 @@ function decideSuccessor(
   // The timeout timer fires at the earlier of the run and execution deadlines, and a timer may
   // fire a millisecond before its time: which deadline was the earlier one decides, not the clock.
   const runDeadline = run.state.runDeadlineMs;
-  const executionExpired = deadline > 0 && (nowMs >= deadline || runDeadline === 0 || deadline <= runDeadline);
+  const executionExpired =
+    deadline > 0 && (nowMs >= deadline || runDeadline === 0 || deadline <= runDeadline);
   if (ending.kind === 'timedOut' && executionExpired) return { retryState: 'RETRY_STATE_TIMEOUT' };
   const failure = ending.kind === 'failed' ? ending.failure : RUN_TIMEOUT_FAILURE;
   const policy = started.retryPolicy as RetryPolicyMsg | null | undefined;

@@ -25,15 +25,27 @@ afterAll(async () => {
 
 describe('snapshot store', () => {
   it('stores versions immutably: same content is a no-op, other content a conflict', async () => {
-    const first = await store.put({ tenant, name: 'team/kpis', version: '2026-11-01', content: { kpis: ['wau'] } });
+    const first = await store.put({
+      tenant,
+      name: 'team/kpis',
+      version: '2026-11-01',
+      content: { kpis: ['wau'] },
+    });
     expect(first.created).toBe(true);
     expect(first.snapshot.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    const again = await store.put({ tenant, name: 'team/kpis', version: '2026-11-01', content: { kpis: ['wau'] } });
+    const again = await store.put({
+      tenant,
+      name: 'team/kpis',
+      version: '2026-11-01',
+      content: { kpis: ['wau'] },
+    });
     expect(again).toMatchObject({ created: false, snapshot: { digest: first.snapshot.digest } });
     await expect(
       store.put({ tenant, name: 'team/kpis', version: '2026-11-01', content: { kpis: ['mau'] } }),
     ).rejects.toThrow(SnapshotConflictError);
-    expect((await store.get(tenant, { name: 'team/kpis', version: '2026-11-01' }))?.content).toEqual({ kpis: ['wau'] });
+    expect((await store.get(tenant, { name: 'team/kpis', version: '2026-11-01' }))?.content).toEqual({
+      kpis: ['wau'],
+    });
   });
 
   it('resolves latest to the newest stored version, not the highest label', async () => {
@@ -53,7 +65,9 @@ describe('snapshot store', () => {
   });
 
   it('refuses "latest" as a stored version and oversized content', async () => {
-    await expect(store.put({ tenant, name: 'x', version: 'latest', content: 1 })).rejects.toThrow(SnapshotInputError);
+    await expect(store.put({ tenant, name: 'x', version: 'latest', content: 1 })).rejects.toThrow(
+      SnapshotInputError,
+    );
     await expect(
       store.put({ tenant, name: 'x', version: '1', content: 'y'.repeat(MAX_SNAPSHOT_BYTES) }),
     ).rejects.toThrow(/bytes; the limit is/);
@@ -93,7 +107,11 @@ describe('loadMemorySnapshots', () => {
       ],
     }).catch((e: unknown) => e);
     expect(err).toMatchObject({ type: 'MemorySnapshotNotFound', nonRetryable: true });
-    expect((err as Error).message).toContain('a (snapshot://none/one@latest), b (snapshot://none/two@2026-01-01)');
-    expect((err as Error).message).toContain(`npx somagent memory put <snapshot://name@version> --file <file> --tenant ${tenant}`);
+    expect((err as Error).message).toContain(
+      'a (snapshot://none/one@latest), b (snapshot://none/two@2026-01-01)',
+    );
+    expect((err as Error).message).toContain(
+      `npx somagent memory put <snapshot://name@version> --file <file> --tenant ${tenant}`,
+    );
   });
 });

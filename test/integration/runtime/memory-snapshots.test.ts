@@ -25,7 +25,12 @@ beforeAll(async () => {
   );
   base = library.capsules.find((c) => c.value.id === 'meetings.transcript-summary')!.value;
   const snapshots = createSnapshotStore({ pool: h.store.pool });
-  await snapshots.put({ tenant: 'mem-a', name: 'team/glossary', version: '2026-11-01', content: { terms: ['old'] } });
+  await snapshots.put({
+    tenant: 'mem-a',
+    name: 'team/glossary',
+    version: '2026-11-01',
+    content: { terms: ['old'] },
+  });
   await snapshots.put({
     tenant: 'mem-a',
     name: 'team/glossary',
@@ -64,12 +69,16 @@ function capsuleWithMemory(marker: string): Capsule {
   };
 }
 
-const mentions = (marker: string) => (request: RecordedRequest) => JSON.stringify(request.body).includes(marker);
+const mentions = (marker: string) => (request: RecordedRequest) =>
+  JSON.stringify(request.body).includes(marker);
 const asked = (marker: string) => h.openai.chatRequests().filter((r) => JSON.stringify(r).includes(marker));
 
 describe('memory snapshots in a capsule run', () => {
   it('renders the tenant snapshot, pinned to the newest version, and "(none)" for a missing optional one', async () => {
-    h.openai.enqueueWhen(mentions('MARK-MEM-A'), openAiToolCalls([{ name: 'finish', arguments: { result: 'ok' } }]));
+    h.openai.enqueueWhen(
+      mentions('MARK-MEM-A'),
+      openAiToolCalls([{ name: 'finish', arguments: { result: 'ok' } }]),
+    );
     const handle = await h.client.workflow.start('capsuleWorkflow', {
       taskQueue: h.taskQueue,
       workflowId: h.devserver.workflowId('memory-loaded'),
@@ -84,7 +93,10 @@ describe('memory snapshots in a capsule run', () => {
     expect(text).not.toContain('- old');
     const status = await handle.query(statusQuery);
     expect(status.memory).toEqual({
-      glossary: { ref: 'snapshot://team/glossary@2026-12-01', digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
+      glossary: {
+        ref: 'snapshot://team/glossary@2026-12-01',
+        digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+      },
       lastNotes: null,
     });
   });

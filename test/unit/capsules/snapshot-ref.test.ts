@@ -2,7 +2,10 @@ import { formatSnapshotRef, parseSnapshotRef, snapshotRefProblem } from '../../.
 
 describe('memory snapshot references', () => {
   it.each([
-    ['snapshot://analytics/kpi-definitions@2026-11-01', { name: 'analytics/kpi-definitions', version: '2026-11-01' }],
+    [
+      'snapshot://analytics/kpi-definitions@2026-11-01',
+      { name: 'analytics/kpi-definitions', version: '2026-11-01' },
+    ],
     ['snapshot://design/design-system@latest', { name: 'design/design-system', version: 'latest' }],
     ['snapshot://team/kpis', { name: 'team/kpis', version: 'latest' }],
     ['snapshot://notes@1.2.0', { name: 'notes', version: '1.2.0' }],

@@ -18,22 +18,51 @@ describe('somagent memory put / show / list', () => {
     await writeFile(notes, '# Notes\n\nShip on Friday.\n');
 
     const stored = JSON.parse(
-      await runSomagent('memory', 'put', 'snapshot://team/kpis@2026-11-01', '--file', kpis, '--tenant', tenant),
+      await runSomagent(
+        'memory',
+        'put',
+        'snapshot://team/kpis@2026-11-01',
+        '--file',
+        kpis,
+        '--tenant',
+        tenant,
+      ),
     );
     expect(stored).toMatchObject({ status: 'stored', name: 'team/kpis', version: '2026-11-01', tenant });
     const again = JSON.parse(
-      await runSomagent('memory', 'put', 'snapshot://team/kpis@2026-11-01', '--file', kpis, '--tenant', tenant),
+      await runSomagent(
+        'memory',
+        'put',
+        'snapshot://team/kpis@2026-11-01',
+        '--file',
+        kpis,
+        '--tenant',
+        tenant,
+      ),
     );
     expect(again).toMatchObject({ status: 'unchanged', digest: stored.digest });
-    await runSomagent('memory', 'put', 'snapshot://team/kpis@2026-12-01', '--file', notes, '--tenant', tenant);
+    await runSomagent(
+      'memory',
+      'put',
+      'snapshot://team/kpis@2026-12-01',
+      '--file',
+      notes,
+      '--tenant',
+      tenant,
+    );
 
-    expect(JSON.parse(await runSomagent('memory', 'show', 'snapshot://team/kpis@2026-11-01', '--tenant', tenant)))
-      .toMatchObject({ content: { kpis: [{ id: 'wau', unit: 'users' }] } });
-    expect(JSON.parse(await runSomagent('memory', 'show', 'snapshot://team/kpis', '--tenant', tenant))).toMatchObject({
+    expect(
+      JSON.parse(await runSomagent('memory', 'show', 'snapshot://team/kpis@2026-11-01', '--tenant', tenant)),
+    ).toMatchObject({ content: { kpis: [{ id: 'wau', unit: 'users' }] } });
+    expect(
+      JSON.parse(await runSomagent('memory', 'show', 'snapshot://team/kpis', '--tenant', tenant)),
+    ).toMatchObject({
       version: '2026-12-01',
       content: '# Notes\n\nShip on Friday.\n',
     });
-    const listed = JSON.parse(await runSomagent('memory', 'list', '--tenant', tenant)) as Array<{ version: string }>;
+    const listed = JSON.parse(await runSomagent('memory', 'list', '--tenant', tenant)) as Array<{
+      version: string;
+    }>;
     expect(listed.map((s) => s.version)).toEqual(['2026-12-01', '2026-11-01']);
   });
 
@@ -49,9 +78,9 @@ describe('somagent memory put / show / list', () => {
     );
     await runSomagent('memory', 'put', 'snapshot://x@1', '--file', file, '--tenant', tenant);
     await writeFile(file, 'b');
-    await expect(runSomagent('memory', 'put', 'snapshot://x@1', '--file', file, '--tenant', tenant)).rejects.toThrow(
-      /already exists with other content .* store a new version/,
-    );
+    await expect(
+      runSomagent('memory', 'put', 'snapshot://x@1', '--file', file, '--tenant', tenant),
+    ).rejects.toThrow(/already exists with other content .* store a new version/);
     await expect(runSomagent('memory', 'show', 'snapshot://nope', '--tenant', tenant)).rejects.toThrow(
       new RegExp(`tenant "${tenant}" has no snapshot snapshot://nope`),
     );
