@@ -332,6 +332,47 @@ describe.each([openAiProtocol, anthropicProtocol])('behaving model over $name', 
     expect(log.result!.result).toEqual(expect.stringContaining('Wrote meetings/summary.md'));
   });
 
+  it('implements the files a build instruction names from the spec it reads, each in its format', async () => {
+    const tools = [READ_TOOL, WRITE_TOOL, finishTool(DEFAULT_FINISH)];
+    const workspace: Workspace = {
+      files: new Map([
+        ['site/DESIGN.md', '# Acme landing page\n\nDecision: the hero says "Start free trial".'],
+      ]),
+      remembered: [],
+    };
+    const instruction =
+      'Implement site/index.html and site/styles.css from site/DESIGN.md, with tokens #3b5bdb. ' +
+      'Add site/README.md with how to preview and deploy the page. Then write IMPLEMENTATION.md.';
+    const log = await runAgent(protocol.session(server, { instruction, tools }), {
+      finishSchema: DEFAULT_FINISH,
+      workspace,
+    });
+
+    expect(
+      log.turns.map((t) =>
+        t.calls.map((c) => `${c.name} ${typeof c.args.path === 'string' ? c.args.path : ''}`.trim()),
+      ),
+    ).toEqual([
+      ['workspace__read site/DESIGN.md'],
+      [
+        'workspace__write site/index.html',
+        'workspace__write site/styles.css',
+        'workspace__write site/README.md',
+        'workspace__write IMPLEMENTATION.md',
+      ],
+      ['finish'],
+    ]);
+    const page = workspace.files.get('site/index.html')!;
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain('<title>Acme landing page</title>');
+    expect(page).toContain('<link rel="stylesheet" href="styles.css" />');
+    expect(page).toContain('The hero says &quot;Start free trial&quot;.');
+    expect(workspace.files.get('site/styles.css')).toContain('--color-primary: #3b5bdb;');
+    expect(workspace.files.get('site/README.md')).toMatch(/^# Acme landing page — README\n/);
+    expect(workspace.files.get('IMPLEMENTATION.md')).toMatch(/^# Acme landing page — IMPLEMENTATION\n/);
+    expect(workspace.files.get('site/DESIGN.md')).toMatch(/^# Acme landing page\n/);
+  });
+
   it('retries a failed read at most once, then finishes with what it has', async () => {
     const tools = [READ_TOOL, finishTool(DEFAULT_FINISH)];
     const session = protocol.session(server, {
