@@ -10,6 +10,7 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/reso
 import {
   openAiError,
   startBehavingAnthropic,
+  startBehavingModel,
   startBehavingOpenAi,
   type BehavingAnthropic,
   type BehavingModelOptions,
@@ -606,5 +607,54 @@ describe('behaving model, Anthropic specifics', () => {
     await expect(
       stranger.messages.create({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
     ).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+  });
+});
+
+describe('behaving model, behaviour per model name', () => {
+  it('answers off-schema for the model configured so, on-schema for the others, on both protocols', async () => {
+    const server = await startBehavingModel({
+      apiKey: KEY,
+      models: {
+        'gpt-4.1-nano': { offSchemaFinishes: 1 },
+        'claude-3-5-haiku-latest': { offSchemaFinishes: 1 },
+      },
+    });
+    try {
+      const openai = new OpenAI({ apiKey: KEY, baseURL: server.openAiBaseURL, maxRetries: 0 });
+      const anthropic = new Anthropic({ apiKey: KEY, baseURL: server.anthropicBaseURL, maxRetries: 0 });
+      const finish = finishTool(MEETING_EXTRACT, true);
+      const viaOpenAi = async (model: string) => {
+        const completion = await openai.chat.completions.create({
+          model,
+          messages: [{ role: 'user', content: `Extract from this:\n${TRANSCRIPT}` }],
+          tools: [
+            {
+              type: 'function',
+              function: { name: finish.name, parameters: finish.parameters, strict: true },
+            },
+          ],
+          tool_choice: { type: 'function', function: { name: 'finish' } },
+        });
+        const call = completion.choices[0]!.message.tool_calls![0]!;
+        return call.type === 'function' ? (JSON.parse(call.function.arguments) as unknown) : undefined;
+      };
+      const viaAnthropic = async (model: string) => {
+        const message = await anthropic.messages.create({
+          model,
+          max_tokens: 256,
+          messages: [{ role: 'user', content: `Extract from this:\n${TRANSCRIPT}` }],
+          tools: [{ name: finish.name, input_schema: { type: 'object', ...finish.parameters } }],
+          tool_choice: { type: 'tool', name: 'finish' },
+        });
+        const block = message.content.find((b) => b.type === 'tool_use');
+        return block?.type === 'tool_use' ? block.input : undefined;
+      };
+      expect(ajv.validate(MEETING_EXTRACT, await viaOpenAi('gpt-4.1-mini'))).toBe(true);
+      expect(ajv.validate(MEETING_EXTRACT, await viaOpenAi('gpt-4.1-nano'))).toBe(false);
+      expect(ajv.validate(MEETING_EXTRACT, await viaAnthropic('claude-haiku-4-5'))).toBe(true);
+      expect(ajv.validate(MEETING_EXTRACT, await viaAnthropic('claude-3-5-haiku-latest'))).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 });
