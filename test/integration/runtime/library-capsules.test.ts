@@ -143,11 +143,14 @@ it('the library holds every shipped capsule and both providers are in use', () =
 
 // Not yet in the list, each for a reason that is a gap of the platform or of the test's model:
 // - support.issue-triage, product.design, analytics.weekly-report and product.launch (through
-//   product.design) use `{{ memory.<id> }}` snapshots, which no run loads yet (TemplateError);
-// - web.landing-page and product.development: the behaving model writes only files an
-//   instruction asks it to write/save with a path containing a slash, so "Implement
-//   site/index.html" and "IMPLEMENTATION.md" are not written and the deliverable check fails.
-describe.each(['meetings.transcript-summary', 'product.documentation', 'product.qa'])('%s', (id) => {
+//   product.design) use `{{ memory.<id> }}` snapshots, which no run loads yet (TemplateError).
+describe.each([
+  'meetings.transcript-summary',
+  'product.documentation',
+  'product.qa',
+  'web.landing-page',
+  'product.development',
+])('%s', (id) => {
   it('runs to Completed with typed outputs, usage and its deliverable files', async () => {
     const capsule = library.find((c) => c.id === id)!;
     const before = { openai: model.chatRequests().length, anthropic: model.messageRequests().length };
