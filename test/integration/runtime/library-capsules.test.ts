@@ -132,8 +132,15 @@ async function driveToEnd(handle: WorkflowHandle): Promise<CapsuleRunResult> {
       }
     }
   };
+  const closed = result.then(
+    () => undefined,
+    () => undefined,
+  );
   while (!settled) {
-    await tend(handle).catch(() => undefined); // a query can race the close; the result decides
+    // A query can race the close: the worker may drop a query task for a run it is evicting
+    // (sdk-core: "leftover buffered tasks when evicting run") and the query then hangs until the
+    // server's query timeout (30 s). The result decides; a query still out is left to fail.
+    await Promise.race([tend(handle).catch(() => undefined), closed]);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return result;
