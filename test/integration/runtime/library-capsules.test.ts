@@ -40,6 +40,32 @@ const PROVIDER_PATHS: Record<Provider, string> = {
 };
 const CORRECTION = 'Your result does not match the required output schema: ';
 
+const TRANSCRIPT = `Launch sync — 12 November
+Priya: Decision: we ship the default constitution as is.
+Marco: I'll update the pricing page by Friday.
+Marco: Open question: do we support Azure OpenAI at launch?`;
+const DESIGN_SPEC = `# Saved searches
+Decision: searches are saved per user, at most 20.
+Decision: the list screen shows name, query and last run.
+The API adds GET/POST/DELETE /api/searches.
+Risk: the query format may change with the search rewrite.`;
+const IMPLEMENTATION = `# Implementation
+Decision: searches live in the saved_searches table.
+Run it with npm run dev; tests with npm test.`;
+
+/**
+ * What a user gives a run in its workspace (run input files): the files the capsule's
+ * instructions read before anything in the run writes them.
+ */
+const INPUT_FILES: Record<string, { path: string; content: string }[]> = {
+  'meetings.transcript-summary': [{ path: 'meetings/transcript.txt', content: TRANSCRIPT }],
+  'product.development': [{ path: 'design/spec.md', content: DESIGN_SPEC }],
+  'product.documentation': [
+    { path: 'design/spec.md', content: DESIGN_SPEC },
+    { path: 'IMPLEMENTATION.md', content: IMPLEMENTATION },
+  ],
+};
+
 let model: BehavingModel;
 let h: RuntimeHarness;
 let library: Capsule[];
@@ -183,6 +209,7 @@ async function runCapsule(
       {
         capsule: typeof source === 'string' ? source : (JSON.parse(JSON.stringify(source)) as JsonValue),
         params: paramsFor(capsule),
+        files: INPUT_FILES[capsule.id] ?? [],
         tenant: 'library-test',
       },
     ],
@@ -235,6 +262,11 @@ async function expectCompleted(capsule: Capsule, { result, requests }: Run): Pro
   }
 
   expect(requests.length).toBeGreaterThanOrEqual(capsule.steps.length);
+  // Every file an instruction names was there to read: given as input or written by a step before.
+  const missing = requests.flatMap((r) =>
+    toolResults(r.body as Record<string, unknown>).filter((t) => t.includes('no such file')),
+  );
+  expect([...new Set(missing)]).toEqual([]);
 }
 
 /** The `finish` tool's property names in a request, sorted and joined (which step it is). */
