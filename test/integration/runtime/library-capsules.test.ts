@@ -301,7 +301,7 @@ function toolResults(body: Record<string, unknown>): string[] {
   });
 }
 
-it('the library holds every shipped capsule and both providers are in use', () => {
+it('the library holds every shipped capsule', () => {
   expect(library.map((c) => c.id).sort()).toEqual(
     [
       'analytics.weekly-report',
