@@ -7,6 +7,7 @@ import {
   workspacePaths,
   type Fact,
 } from './material';
+import { fileContent, listOf } from './file-content';
 import { answerForSchema, offSchemaAnswer, type AnswerMaterial, type JsonSchema } from './schema-answer';
 
 /**
@@ -136,8 +137,14 @@ function read(conversation: Conversation): Reading {
     documents.length === 0 && instructionFacts.length === 0
       ? factsFromDocument(userText)
       : [...documents.flatMap(factsFromDocument), ...instructionFacts];
+  // A Markdown title reads as its text ("# Launch brief" → "Launch brief").
   const firstLine = documents
-    .map((d) => d.split('\n')[0]!.trim())
+    .map((d) =>
+      d
+        .split('\n')[0]!
+        .replace(/^#+\s*/, '')
+        .trim(),
+    )
     .find((l) => l.length > 0 && l.length <= 80 && !l.includes(':'));
   return {
     instruction,
@@ -219,10 +226,6 @@ function workDone(reading: Reading): string {
   return parts.join(' ');
 }
 
-function listOf(facts: readonly Fact[], kind: Fact['kind'], max = 3): string[] {
-  return [...new Set(facts.filter((f) => f.kind === kind).map(quote))].slice(0, max);
-}
-
 /** A short summary of the work and what was learnt. */
 function summaryOf(reading: Reading): string {
   const { facts } = reading;
@@ -261,61 +264,6 @@ function materialOf(reading: Reading): AnswerMaterial {
     summary: summaryOf(reading),
     ...(reading.title ? { title: reading.title } : {}),
   };
-}
-
-/** A Markdown file for `path` from what was learnt: title, overview, sections by kind. */
-function documentFor(path: string, reading: Reading): string {
-  const base = path
-    .split('/')
-    .pop()!
-    .replace(/\.[^.]+$/, '')
-    .replace(/[-_]+/g, ' ');
-  const heading = base.charAt(0).toUpperCase() + base.slice(1);
-  const title = reading.title ? `${reading.title} — ${heading}` : heading;
-  const { facts } = reading;
-  const decisions = listOf(facts, 'decision', 10);
-  const actions = facts.filter((f) => f.kind === 'action');
-  const questions = listOf(facts, 'question', 10);
-  const risks = listOf(facts, 'risk', 10);
-  const lines = [`# ${title}`, ''];
-  const overview = [
-    `This note summarises ${reading.title ?? 'the material provided'}.`,
-    `It records ${decisions.length} decision${decisions.length === 1 ? '' : 's'}, ${actions.length} action item${
-      actions.length === 1 ? '' : 's'
-    } and ${questions.length} open question${questions.length === 1 ? '' : 's'}.`,
-  ];
-  if (decisions[0]) overview.push(`Most notably: ${decisions[0].replace(/\.?$/, '.')}`);
-  lines.push(overview.join(' '), '');
-  const section = (name: string, items: string[]) => {
-    if (items.length === 0) return;
-    lines.push(`## ${name}`, '', ...items.map((i) => `- ${i}`), '');
-  };
-  section('Decisions', decisions);
-  if (actions.length > 0) {
-    lines.push('## Action items', '');
-    if (/\btable\b/i.test(reading.instruction)) {
-      lines.push('| Owner | Task | Due |', '| --- | --- | --- |');
-      for (const a of actions) {
-        const cell = (s: string) => s.replace(/\|/g, '\\|');
-        lines.push(
-          `| ${cell(a.speaker ?? 'unassigned')} | ${cell(a.fields?.task ?? quote(a))} | ${cell(a.due ?? 'no date')} |`,
-        );
-      }
-      lines.push('');
-    } else {
-      lines.push(
-        ...actions.map((a) => `- ${a.speaker ? `${a.speaker}: ` : ''}${a.fields?.task ?? quote(a)}`),
-        '',
-      );
-    }
-  }
-  section('Open questions', questions);
-  section('Risks', risks);
-  if (decisions.length + actions.length + questions.length + risks.length === 0) {
-    section('Notes', [...new Set(facts.map((f) => f.text))].slice(0, 10));
-  }
-  if (lines.length <= 4) lines.push(summaryOf(reading), '');
-  return lines.join('\n').replace(/\n+$/, '\n');
 }
 
 function rememberArguments(tool: ConversationTool, reading: Reading): Record<string, unknown> {
@@ -369,12 +317,19 @@ function nextActions(conversation: Conversation, reading: Reading): ModelTurn['t
 
   const produce: ModelTurn['toolCalls'] = [];
   if (offered.has(WIRE_TOOLS.workspaceWrite)) {
-    for (const { path, intent } of mentions) {
-      if (intent === 'read') continue;
+    const targets = mentions.filter((m) => m.intent !== 'read').map((m) => m.path);
+    const material = {
+      facts: reading.facts,
+      instruction: reading.instruction,
+      summary: summaryOf(reading),
+      ...(reading.title ? { title: reading.title } : {}),
+    };
+    for (const path of targets) {
       if (pending(reading, WIRE_TOOLS.workspaceWrite, sameTarget('path', path))) {
+        const siblings = targets.filter((t) => t !== path);
         produce.push({
           name: WIRE_TOOLS.workspaceWrite,
-          arguments: { path, content: documentFor(path, reading) },
+          arguments: { path, content: fileContent(path, { ...material, siblings }) },
         });
       }
     }

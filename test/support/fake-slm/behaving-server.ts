@@ -46,6 +46,13 @@ export interface BehavingModelOptions extends BehaviourOptions {
    * @default true
    */
   validateRequests?: boolean;
+  /**
+   * Behaviour for requests naming a model (the body's `model`, without provider), over the
+   * options above: `{ 'gpt-4.1-nano': { offSchemaFinishes: 2 } }` makes one model of the server
+   * behave badly while the others behave, so one worker can run both against it.
+   * @default {}
+   */
+  models?: Record<string, BehaviourOptions>;
 }
 
 export interface BehavingOpenAi extends ScriptedServer {
@@ -100,6 +107,12 @@ async function startServer(protocols: Protocol[], options: BehavingModelOptions)
     { port },
   );
 
+  function behaviourFor(body: unknown): BehaviourOptions {
+    const name = isRecord(body) && typeof body.model === 'string' ? body.model : undefined;
+    const own = name === undefined ? undefined : options.models?.[name];
+    return own ? { ...options, ...own } : options;
+  }
+
   function route(request: RecordedRequest, next: () => ScriptedReply | undefined): ScriptedReply {
     const anthropicPath = request.path === '/v1/messages' || request.path.startsWith('/v1/messages?');
     if (serves('anthropic') && (anthropicPath || !serves('openai'))) {
@@ -112,7 +125,7 @@ async function startServer(protocols: Protocol[], options: BehavingModelOptions)
       if (request.method !== 'POST' || !anthropicPath) {
         return anthropicError(404, 'not_found_error', `Not found: ${request.method} ${request.path}`);
       }
-      return next() ?? anthropicReply(request.body, options, validateRequests);
+      return next() ?? anthropicReply(request.body, behaviourFor(request.body), validateRequests);
     }
     if (apiKey !== undefined && request.headers.authorization !== `Bearer ${apiKey}`) {
       const given = String(request.headers.authorization ?? '').replace(/^Bearer /, '');
@@ -128,7 +141,7 @@ async function startServer(protocols: Protocol[], options: BehavingModelOptions)
     if (request.method !== 'POST' || request.path !== '/v1/chat/completions') {
       return openAiError(404, `Unknown request URL: ${request.method} ${request.path}`);
     }
-    return next() ?? openAiReply(request.body, options, validateRequests);
+    return next() ?? openAiReply(request.body, behaviourFor(request.body), validateRequests);
   }
 
   const bodies = (path: string) =>

@@ -236,13 +236,56 @@ export interface PathMention {
   intent: PathIntent;
 }
 
-/** Relative paths with a folder and an extension; not part of a URL or an absolute path. */
-const PATH = /(?<![\w./:@~-])((?:[\w-][\w.-]*\/)+[\w.-]*\w\.[A-Za-z][A-Za-z0-9]{0,9})(?![\w/])/g;
+/**
+ * Extensions a file named without a folder must have to count as a path (`IMPLEMENTATION.md`),
+ * so that abbreviations and host names (`e.g.`, `example.com`) are not taken for files.
+ */
+export const FILE_EXTENSIONS = [
+  'md',
+  'html',
+  'css',
+  'js',
+  'ts',
+  'json',
+  'yaml',
+  'yml',
+  'txt',
+  'csv',
+] as const;
+
+/**
+ * Relative paths: with a folder and any short extension (`site/index.html`, `src/app.tsx`), or a
+ * bare file name with a known extension (`IMPLEMENTATION.md`); not part of a URL, an e-mail
+ * address or an absolute path, and not followed by more name (`x.json.gz`).
+ */
+const PATH = new RegExp(
+  String.raw`(?<![\w./:@~-])` +
+    String.raw`((?:[\w-][\w.-]*\/)+[\w.-]*\w\.[A-Za-z][A-Za-z0-9]{0,9}` +
+    String.raw`|[\w-][\w.-]*\.(?:${FILE_EXTENSIONS.join('|')}))` +
+    String.raw`(?![\w/]|[.-]\w)`,
+  'g',
+);
+/** Bare names that are products, not files (`Node.js 20`). */
+const PRODUCT_NAMES =
+  /^(?:node|next|nuxt|vue|react|express|nest|three|d3|chart|ember|backbone|alpine|solid|socket\.io)\.js$/i;
+
+/** Verbs that ask for a file to be made. */
 const WRITE_VERBS =
-  /\b(write|writes|writing|produce|create|save|store|generate|draft|output|export|put|publish|emit|into|to|as)\b/gi;
+  /\b(write|writes|writing|produce|create|save|store|generate|draft|implement|build|add|output|export|put|publish|emit|record)\b/gi;
+/** Verbs and prepositions that name something to work from. */
 const READ_VERBS =
-  /\b(read|reads|reading|open|load|review|use|using|parse|analy[sz]e|summari[sz]e|from|in|at|of|see|check|inspect|consult|study|with)\b/gi;
-const UPDATE_VERBS = /\b(update|append|edit|revise|extend|amend|fix)\b/gi;
+  /\b(read|reads|reading|open|load|review|use|using|parse|analy[sz]e|summari[sz]e|from|of|see|check|inspect|consult|study|weigh|compare|verify|audit|examine|follow|honou?r|respect|based|given|with|against|per)\b/gi;
+/** Verbs that ask for an existing file to be changed: read it, then write it. */
+const UPDATE_VERBS = /\b(update|append|edit|revise|extend|amend|fix|modify|refactor)\b/gi;
+/**
+ * A target preposition right before the path (`save it to out/x.md`, `... into notes.md`,
+ * `... as report.json`), past articles and words like "the file" or "workspace".
+ */
+const TARGET_LEAD =
+  /(?:^|[^\w-])(\w+[\s-]+)?(to|into|as)\s+(?:(?:the|a|an|new|file|workspace|folder|called|named)\s+)*[`'"“(]*$/i;
+/** Words before `to`/`as` that make it a reference to read, not a target (`according to`, `such as`). */
+const REFERENCE_LEAD =
+  /^(according|due|compared|similar|refer|referring|related|relative|prior|up|next|close|link|links|pointing|points|such|same)$/i;
 
 function lastMatch(pattern: RegExp, text: string): number {
   let last = -1;
@@ -250,10 +293,24 @@ function lastMatch(pattern: RegExp, text: string): number {
   return last;
 }
 
+/** What the words before a path in its sentence ask of it. */
+function intentBefore(sentence: string): PathIntent {
+  const lead = TARGET_LEAD.exec(sentence);
+  if (lead) return REFERENCE_LEAD.test((lead[1] ?? '').trim()) ? 'read' : 'write';
+  const write = lastMatch(WRITE_VERBS, sentence);
+  const read = lastMatch(READ_VERBS, sentence);
+  const update = lastMatch(UPDATE_VERBS, sentence);
+  const nearest = Math.max(write, read, update);
+  if (nearest < 0 || nearest === read) return 'read';
+  return nearest === update ? 'update' : 'write';
+}
+
 /**
  * Workspace paths an instruction mentions, each with what the nearest verb before it in its
- * sentence asks: write (`Write meetings/summary.md`, `save it to out/x.md`), update (read, then
- * write) or read (anything else). JSON on a line (an embedded schema) is ignored.
+ * sentence asks: write (`Write meetings/summary.md`, `Implement site/index.html and
+ * site/styles.css`, `save it to out/x.md`), update (read, then write) or read (anything else,
+ * `... from site/DESIGN.md`). A list joined by "and" or commas shares its verb. JSON on a line
+ * (an embedded schema) is ignored.
  */
 export function workspacePaths(instruction: string): PathMention[] {
   const text = instruction.replace(/\{[^\n]*"type"[^\n]*\}/g, ' ');
@@ -261,19 +318,14 @@ export function workspacePaths(instruction: string): PathMention[] {
   for (const m of text.matchAll(PATH)) {
     const path = m[1]!;
     if (path.split('/').some((part) => part === '..' || part === '.')) continue;
+    if (!path.includes('/') && PRODUCT_NAMES.test(path)) continue;
     const before = text.slice(0, m.index);
     const boundary = Math.max(
       lastMatch(/[.!?;](?=\s)|\n\s*\n/g, before),
       before.lastIndexOf('\n- '),
       before.lastIndexOf('\n* '),
     );
-    const sentence = before.slice(boundary + 1);
-    const write = lastMatch(WRITE_VERBS, sentence);
-    const read = lastMatch(READ_VERBS, sentence);
-    const update = lastMatch(UPDATE_VERBS, sentence);
-    const nearest = Math.max(write, read, update);
-    const intent: PathIntent =
-      nearest < 0 ? 'read' : nearest === update ? 'update' : nearest === write ? 'write' : 'read';
+    const intent = intentBefore(before.slice(boundary + 1));
     const previous = seen.get(path);
     // Mentioned twice ("read a.md ... then update a.md"): the stronger wish wins.
     if (!previous || (previous.intent === 'read' && intent !== 'read')) seen.set(path, { path, intent });

@@ -10,6 +10,7 @@ import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/reso
 import {
   openAiError,
   startBehavingAnthropic,
+  startBehavingModel,
   startBehavingOpenAi,
   type BehavingAnthropic,
   type BehavingModelOptions,
@@ -332,6 +333,47 @@ describe.each([openAiProtocol, anthropicProtocol])('behaving model over $name', 
     expect(log.result!.result).toEqual(expect.stringContaining('Wrote meetings/summary.md'));
   });
 
+  it('implements the files a build instruction names from the spec it reads, each in its format', async () => {
+    const tools = [READ_TOOL, WRITE_TOOL, finishTool(DEFAULT_FINISH)];
+    const workspace: Workspace = {
+      files: new Map([
+        ['site/DESIGN.md', '# Acme landing page\n\nDecision: the hero says "Start free trial".'],
+      ]),
+      remembered: [],
+    };
+    const instruction =
+      'Implement site/index.html and site/styles.css from site/DESIGN.md, with tokens #3b5bdb. ' +
+      'Add site/README.md with how to preview and deploy the page. Then write IMPLEMENTATION.md.';
+    const log = await runAgent(protocol.session(server, { instruction, tools }), {
+      finishSchema: DEFAULT_FINISH,
+      workspace,
+    });
+
+    expect(
+      log.turns.map((t) =>
+        t.calls.map((c) => `${c.name} ${typeof c.args.path === 'string' ? c.args.path : ''}`.trim()),
+      ),
+    ).toEqual([
+      ['workspace__read site/DESIGN.md'],
+      [
+        'workspace__write site/index.html',
+        'workspace__write site/styles.css',
+        'workspace__write site/README.md',
+        'workspace__write IMPLEMENTATION.md',
+      ],
+      ['finish'],
+    ]);
+    const page = workspace.files.get('site/index.html')!;
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain('<title>Acme landing page</title>');
+    expect(page).toContain('<link rel="stylesheet" href="styles.css" />');
+    expect(page).toContain('The hero says &quot;Start free trial&quot;.');
+    expect(workspace.files.get('site/styles.css')).toContain('--color-primary: #3b5bdb;');
+    expect(workspace.files.get('site/README.md')).toMatch(/^# Acme landing page — README\n/);
+    expect(workspace.files.get('IMPLEMENTATION.md')).toMatch(/^# Acme landing page — IMPLEMENTATION\n/);
+    expect(workspace.files.get('site/DESIGN.md')).toMatch(/^# Acme landing page\n/);
+  });
+
   it('retries a failed read at most once, then finishes with what it has', async () => {
     const tools = [READ_TOOL, finishTool(DEFAULT_FINISH)];
     const session = protocol.session(server, {
@@ -565,5 +607,54 @@ describe('behaving model, Anthropic specifics', () => {
     await expect(
       stranger.messages.create({ model: 'm', max_tokens: 1, messages: [{ role: 'user', content: 'hi' }] }),
     ).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+  });
+});
+
+describe('behaving model, behaviour per model name', () => {
+  it('answers off-schema for the model configured so, on-schema for the others, on both protocols', async () => {
+    const server = await startBehavingModel({
+      apiKey: KEY,
+      models: {
+        'gpt-4.1-nano': { offSchemaFinishes: 1 },
+        'claude-3-5-haiku-latest': { offSchemaFinishes: 1 },
+      },
+    });
+    try {
+      const openai = new OpenAI({ apiKey: KEY, baseURL: server.openAiBaseURL, maxRetries: 0 });
+      const anthropic = new Anthropic({ apiKey: KEY, baseURL: server.anthropicBaseURL, maxRetries: 0 });
+      const finish = finishTool(MEETING_EXTRACT, true);
+      const viaOpenAi = async (model: string) => {
+        const completion = await openai.chat.completions.create({
+          model,
+          messages: [{ role: 'user', content: `Extract from this:\n${TRANSCRIPT}` }],
+          tools: [
+            {
+              type: 'function',
+              function: { name: finish.name, parameters: finish.parameters, strict: true },
+            },
+          ],
+          tool_choice: { type: 'function', function: { name: 'finish' } },
+        });
+        const call = completion.choices[0]!.message.tool_calls![0]!;
+        return call.type === 'function' ? (JSON.parse(call.function.arguments) as unknown) : undefined;
+      };
+      const viaAnthropic = async (model: string) => {
+        const message = await anthropic.messages.create({
+          model,
+          max_tokens: 256,
+          messages: [{ role: 'user', content: `Extract from this:\n${TRANSCRIPT}` }],
+          tools: [{ name: finish.name, input_schema: { type: 'object', ...finish.parameters } }],
+          tool_choice: { type: 'tool', name: 'finish' },
+        });
+        const block = message.content.find((b) => b.type === 'tool_use');
+        return block?.type === 'tool_use' ? block.input : undefined;
+      };
+      expect(ajv.validate(MEETING_EXTRACT, await viaOpenAi('gpt-4.1-mini'))).toBe(true);
+      expect(ajv.validate(MEETING_EXTRACT, await viaOpenAi('gpt-4.1-nano'))).toBe(false);
+      expect(ajv.validate(MEETING_EXTRACT, await viaAnthropic('claude-haiku-4-5'))).toBe(true);
+      expect(ajv.validate(MEETING_EXTRACT, await viaAnthropic('claude-3-5-haiku-latest'))).toBe(false);
+    } finally {
+      await server.close();
+    }
   });
 });
