@@ -7,6 +7,7 @@ import { registerMemoryCommands } from './memory-commands';
 import { registerCapsuleCommands } from './capsule-commands';
 import { registerPersonaCommands } from './persona-commands';
 import { registerRunCommands } from './run-commands';
+import { registerSteerCommands } from './steer-commands';
 
 /**
  * One registration function per domain, each in its own file (`capsule-commands.ts`,
@@ -22,7 +23,9 @@ export function registerCommands(program: Command): void {
   registerConstitutionCommands(program);
   registerEventCommands(program);
   registerExecutionCommands(program);
-  registerRunCommands(registerCapsuleCommands(program));
+  const capsule = registerCapsuleCommands(program);
+  registerRunCommands(capsule);
+  registerSteerCommands(capsule);
   registerPersonaCommands(program);
   registerMemoryCommands(program);
 }

@@ -52,7 +52,8 @@ export async function runSampleCapsule({
 
 /**
  * Polls a capsule run's `status` query and prints `step <id>: <state>` whenever a step's state
- * changes, until `stop()` (which prints the changes of one last poll, so the final states show).
+ * changes, and once per wait what the run waits for (an approval, a review) with the command that
+ * decides it, until `stop()` (which prints the changes of one last poll, so the final states show).
  */
 export function followStepStates(
   handle: WorkflowHandle,
@@ -60,6 +61,7 @@ export function followStepStates(
   intervalMs = 1_000,
 ): { stop(): Promise<void> } {
   const seen = new Map<string, string>();
+  const announced = new Set<string>();
   const poll = () =>
     handle
       .query(statusQuery)
@@ -68,7 +70,24 @@ export function followStepStates(
           if (seen.get(step.id) !== step.state) {
             seen.set(step.id, step.state);
             print(`step ${step.id}: ${step.state}`);
+            if (step.state === 'awaiting_review' && !announced.has(`review:${step.id}`)) {
+              announced.add(`review:${step.id}`);
+              print(
+                `  waiting for a review of step ${step.id}: npx somagent capsule review ${handle.workflowId} ${step.id} [--reject]`,
+              );
+            }
           }
+        }
+        for (const approval of status.pendingApprovals) {
+          if (announced.has(approval.approvalId)) continue;
+          announced.add(approval.approvalId);
+          const what = approval.toolId ?? approval.activityType ?? 'the run';
+          print(
+            `  waiting for approval of ${what}${approval.stepId ? ` in step ${approval.stepId}` : ''}: ${approval.reason}`,
+          );
+          print(
+            `    decide: npx somagent capsule approve ${handle.workflowId} ${approval.approvalId} [--reject]`,
+          );
         }
       })
       .catch(() => undefined); // a query can race the run's close; the result decides
