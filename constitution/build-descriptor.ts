@@ -18,6 +18,13 @@ export interface BuildActionDescriptorInput {
   tool?: ToolInfo | null;
   /** Raw tool arguments: scanned for signals and digested, never copied into the descriptor. */
   args?: unknown;
+  /**
+   * Whether URLs in the arguments are hosts the action contacts. False for content handed to a
+   * model: a prompt that quotes a URL sends nothing there (the provider a model call reaches is
+   * chosen by the operator's configuration, not by the prompt). PII is scanned either way.
+   * @default true
+   */
+  argsNameContacts?: boolean;
   persona?: { id: string; trust: number } | null;
   capsule?: { id: string; toolSuite: readonly string[]; guardrails?: Guardrails } | null;
   budget?: { spentUsd: number; limitUsd: number | null };
@@ -56,7 +63,7 @@ export function buildActionDescriptor(input: BuildActionDescriptorInput): Action
       digest: digestArgs(args),
       pii: signals.pii,
       piiCount: signals.piiCount,
-      hosts: signals.hosts,
+      hosts: input.argsNameContacts === false ? [] : signals.hosts,
       write: isWrite(tool, args),
     },
     persona: input.persona ? { id: input.persona.id, trust: input.persona.trust } : null,

@@ -89,12 +89,20 @@ export function detectPii(text: string): PiiCounts {
   return counts;
 }
 
+/**
+ * URL schemes that name platform objects, not network endpoints: `snapshot://support/owners`
+ * is a memory snapshot of the `support` namespace, not a host called `support`.
+ */
+const PLATFORM_SCHEMES = new Set(['snapshot:']);
+
 /** Lower-case hosts of every absolute URL in `text` (unparseable URLs are skipped). */
 export function extractHosts(text: string): string[] {
   const hosts: string[] = [];
   for (const m of text.match(URL_PATTERN) ?? []) {
     try {
-      const host = new URL(m).hostname.toLowerCase();
+      const url = new URL(m);
+      if (PLATFORM_SCHEMES.has(url.protocol.toLowerCase())) continue;
+      const host = url.hostname.toLowerCase();
       if (host) hosts.push(host.replace(/^\[|\]$/g, ''));
     } catch {
       // Not a URL after all (e.g. "a://"): nothing to contact.

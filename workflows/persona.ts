@@ -1,8 +1,10 @@
 import {
+  ApplicationFailure,
   condition,
   continueAsNew,
   executeChild,
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -87,6 +89,8 @@ export const TOOL_RESULT_MAX_CHARS = 20_000;
 export const RECALL_LIMIT = 5;
 /** Answers off the step's output schema that get a correction turn before the step fails. */
 export const MAX_OUTPUT_CORRECTIONS = 2;
+/** Patch id: a model call in the gate's review band asks a human instead of failing the step. */
+export const MODEL_CALL_APPROVAL_PATCH = 'persona-model-call-approval';
 
 const SUMMARY_INSTRUCTION =
   'Summarize the conversation below for yourself: keep facts, decisions, tool results that matter, ' +
@@ -447,22 +451,63 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
   ): Promise<{ kind: 'ok'; result: SlmCompleteResult } | { kind: 'budget'; reason: string }> {
     const reserved = ledger.reserve(reservationId, estimate);
     if (!reserved.ok) return { kind: 'budget', reason: reserved.reason };
+    const slmInput = {
+      ...request,
+      tenant,
+      model,
+      ...(usdLimit !== null
+        ? { runBudget: { maxSpendUsd: usdLimit, spentUsd: ledger.spent().costUsd } }
+        : {}),
+    };
     let result: SlmCompleteResult;
-    try {
-      result = await slmComplete({
-        ...request,
-        tenant,
-        model,
-        ...(usdLimit !== null
-          ? { runBudget: { maxSpendUsd: usdLimit, spentUsd: ledger.spent().costUsd } }
-          : {}),
-      });
-    } catch (err) {
-      ledger.release(reservationId);
-      const failure = describeFailure(err);
-      if (failure.type === WORKFLOW_ERROR_TYPES.BudgetExceeded)
-        return { kind: 'budget', reason: failure.message };
-      throw err;
+    let approval: GrantedApproval | undefined;
+    for (;;) {
+      try {
+        const granted = approval;
+        result = await (granted
+          ? withApproval('slmComplete', granted, () => slmComplete(slmInput))
+          : slmComplete(slmInput));
+        break;
+      } catch (err) {
+        const failure = describeFailure(err);
+        const approvalId = failure.details?.approvalId;
+        // A model call in the review band waits for a human like a tool call does, instead of
+        // failing the step (runs recorded before this patch failed here; they replay as they ran).
+        if (
+          failure.type === WORKFLOW_ERROR_TYPES.ApprovalRequired &&
+          approval === undefined &&
+          typeof approvalId === 'string' &&
+          patched(MODEL_CALL_APPROVAL_PATCH)
+        ) {
+          decisions.review += 1;
+          const decision = await awaitApproval({
+            approvalId,
+            workflowId: ownId,
+            stepId: input.stepId,
+            personaId: persona.id,
+            activityType: 'slmComplete',
+            reason: failure.message,
+            requestedAt: new Date().toISOString(),
+            ...(failure.details?.explanation !== undefined
+              ? { explanation: failure.details.explanation as PendingApproval['explanation'] }
+              : {}),
+          });
+          if (decision.approved) {
+            approval = { approvalId, ...(decision.by !== undefined ? { approvedBy: decision.by } : {}) };
+            continue;
+          }
+          ledger.release(reservationId);
+          throw ApplicationFailure.create({
+            type: WORKFLOW_ERROR_TYPES.ApprovalRejected,
+            message: `a human rejected the model call${decision.by ? ` (${decision.by})` : ''}${decision.comment ? `: ${decision.comment}` : ''}; the step cannot go on without it`,
+            nonRetryable: true,
+          });
+        }
+        ledger.release(reservationId);
+        if (failure.type === WORKFLOW_ERROR_TYPES.BudgetExceeded)
+          return { kind: 'budget', reason: failure.message };
+        throw err;
+      }
     }
     gateOutcome(false);
     ledger.reconcile(reservationId, {

@@ -41,7 +41,15 @@ export interface DescribeActivityOptions {
   infrastructureActivities?: ReadonlySet<string>;
   /** Tenant of header-less infrastructure activities. @default 'platform' */
   platformTenant?: string;
+  /**
+   * Activity types whose input is content for a model: scanned for PII, but URLs quoted in it
+   * are not hosts the call contacts. @default DEFAULT_MODEL_ACTIVITIES
+   */
+  modelActivities?: ReadonlySet<string>;
 }
+
+/** The model-call activities of the platform (activities/slm). */
+export const DEFAULT_MODEL_ACTIVITIES: ReadonlySet<string> = new Set(['slmComplete']);
 
 /** The facts of one activity, ready for evaluation, or the reason it cannot be evaluated. */
 export type ActivityDescription =
@@ -105,6 +113,7 @@ export function describeActivity(
     tenant: context?.tenant ?? options.platformTenant ?? PLATFORM_TENANT,
     tool: tool ? { id: tool.id, risk: tool.risk, category: tool.category, writes: tool.writes } : null,
     args: scanned,
+    argsNameContacts: !(options.modelActivities ?? DEFAULT_MODEL_ACTIVITIES).has(info.activityType),
     persona: context?.persona ? { id: context.persona.id, trust: context.persona.trustLevel } : null,
     capsule: context
       ? { id: context.capsuleId, toolSuite: context.toolSuite, guardrails: context.guardrails }

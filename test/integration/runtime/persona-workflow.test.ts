@@ -57,6 +57,22 @@ async function activityAttempts(handle: Awaited<ReturnType<typeof start>>): Prom
     .reduce((sum, e) => sum + Number(e.activityTaskStartedEventAttributes?.attempt ?? 1), 0);
 }
 
+/** Trips the fixture constitution's `model-sees-ssn-review` rule on the model call. */
+const SSN_INSTRUCTION = 'Check the record of the applicant with SSN 123-45-6789 and report.';
+
+async function pendingApprovals(handle: Awaited<ReturnType<typeof start>>): Promise<PendingApproval[]> {
+  let pending: PendingApproval[] = [];
+  await waitFor(
+    'a pending approval in the transcript',
+    async () => {
+      pending = (await handle.query(transcriptQuery)).pendingApprovals;
+      return pending.length === 1;
+    },
+    60_000,
+  );
+  return pending;
+}
+
 const LONG = 'The workspace review continues with more detail. '.repeat(12);
 
 describe('personaWorkflow end to end (devserver, real worker, gate, fake OpenAI)', () => {
@@ -265,6 +281,50 @@ describe('personaWorkflow end to end (devserver, real worker, gate, fake OpenAI)
     expect(requestsSince(from)).toHaveLength(1);
     const writes = (await h.gateDecisions(handle.workflowId)).filter((d) => d.toolId === 'workspace.write');
     expect(writes.map((d) => d.outcome)).toEqual(['review']);
+    await h.replay(handle);
+  });
+
+  it('asks a human before a review-band model call, then sends it once with the approval', async () => {
+    const from = h.openai.chatRequests().length;
+    h.openai.enqueue(openAiToolCalls([{ id: 'f', name: 'finish', arguments: { result: 'checked' } }]));
+    const handle = await start('model-approval', { instruction: SSN_INSTRUCTION });
+    const pending = await pendingApprovals(handle);
+    expect(pending[0]).toMatchObject({ activityType: 'slmComplete', stepId: 'write' });
+    expect(pending[0]!.reason).toContain('model-sees-ssn-review');
+    expect(pending[0]).not.toHaveProperty('toolId');
+    // The prompt has not gone to the model yet.
+    expect(requestsSince(from)).toHaveLength(0);
+
+    await handle.signal(approveSignal, { approvalId: pending[0]!.approvalId, approved: true, by: 'dana' });
+    await expect(handle.result()).resolves.toMatchObject({
+      status: 'final',
+      output: 'checked',
+      decisions: { review: 1, approvalsGranted: 1 },
+    });
+    expect(requestsSince(from)).toHaveLength(1);
+    const model = (await h.gateDecisions(handle.workflowId)).filter((d) => d.activityType === 'slmComplete');
+    expect(model.map((d) => d.outcome)).toEqual(['review', 'approved']);
+    expect(model[1]).toMatchObject({ approvalId: pending[0]!.approvalId, approvedBy: 'dana' });
+    await h.replay(handle);
+  });
+
+  it('fails the persona with ApprovalRejected when a human rejects its model call', async () => {
+    const from = h.openai.chatRequests().length;
+    const handle = await start('model-rejected', { instruction: SSN_INSTRUCTION });
+    const pending = await pendingApprovals(handle);
+    await handle.signal(approveSignal, {
+      approvalId: pending[0]!.approvalId,
+      approved: false,
+      by: 'erin',
+      comment: 'no SSNs to the model',
+    });
+    const failure = await rejectionOf(handle.result());
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const cause = (failure as WorkflowFailedError).cause as { type?: string; message: string };
+    expect(cause.type).toBe('ApprovalRejected');
+    expect(cause.message).toContain('erin');
+    expect(cause.message).toContain('no SSNs to the model');
+    expect(requestsSince(from)).toHaveLength(0);
     await h.replay(handle);
   });
 

@@ -58,6 +58,12 @@ describe('hosts', () => {
     ]);
   });
 
+  it('does not read platform references (snapshot://namespace/name) as hosts', () => {
+    expect(extractHosts('memory snapshot://support/component-owners@latest via https://x.example')).toEqual([
+      'x.example',
+    ]);
+  });
+
   it('matches exact hosts and *.domain wildcards (not the bare domain)', () => {
     expect(hostAllowed('api.example.com', ['*.example.com'])).toBe(true);
     expect(hostAllowed('example.com', ['*.example.com'])).toBe(false);

@@ -62,6 +62,31 @@ describe('describeActivity', () => {
     });
   });
 
+  it('scans a model call for PII but does not take URLs quoted in the prompt for hosts it contacts', () => {
+    const info = activityInfo({ activityType: 'slmComplete' });
+    const prompt = {
+      model: 'openai/gpt-4o-mini',
+      messages: [{ role: 'user', content: 'Search https://api.github.com/search/issues for bob@corp.io' }],
+    };
+    const described = describeActivity(
+      info,
+      { args: [prompt], headers: headersWith(gateContext(info)) },
+      options,
+    );
+    expect(described.ok && described.descriptor.args).toMatchObject({ pii: ['email'], hosts: [] });
+    // The same text as a tool argument does name a host.
+    const toolInfo = activityInfo();
+    const tool = describeActivity(
+      toolInfo,
+      {
+        args: [{ toolId: 'http.request', arguments: { url: 'https://api.github.com/search/issues' } }],
+        headers: headersWith(gateContext(toolInfo)),
+      },
+      options,
+    );
+    expect(tool.ok && tool.descriptor.args.hosts).toEqual(['api.github.com']);
+  });
+
   it('uses the per-call write flag of the registry (GET reads, POST writes)', () => {
     const info = activityInfo();
     const headers = headersWith(gateContext(info));
