@@ -98,6 +98,12 @@ export {
   type ModelReadinessCode,
   type ModelReadinessIssue,
 } from './model-readiness';
+export {
+  MODEL_RETIREMENTS,
+  modelLifecycle,
+  type ModelLifecycle,
+  type ModelRetirement,
+} from './model-lifecycle';
 export { countTokens, type TokenCounter } from './tokenizer';
 export { renderTemplate, scanTemplate, type TemplateContext } from './template';
 export { bindParams, type BoundParams } from './params';

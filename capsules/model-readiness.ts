@@ -1,3 +1,4 @@
+import { modelLifecycle } from './model-lifecycle';
 import type { CapsulePlan } from './plan';
 import { priceOf, unpricedModelMessage, type PriceTable } from './prices';
 import { isKnownProvider, providerMissingMessage, SLM_PROVIDERS, splitModelRef } from './slm-providers';
@@ -5,11 +6,12 @@ import { isKnownProvider, providerMissingMessage, SLM_PROVIDERS, splitModelRef }
 /**
  * Can the models a plan's steps use actually run here? `capsule validate` / `capsule plan` and
  * `npm start` ask this one question before a run would find out: a step whose model has no price
- * (the SLM activity refuses to call it) is an error; a step whose provider has no key yet is a
- * warning (set the variable and restart). Pure and sandbox-safe.
+ * (the SLM activity refuses to call it) or that its provider has retired is an error; a step whose
+ * provider has no key yet, or whose model retires soon, is a warning. Pure and sandbox-safe.
  */
 
-export type ModelReadinessCode = 'unpriced-model' | 'unknown-provider' | 'provider-not-configured';
+export type ModelReadinessCode =
+  'unpriced-model' | 'unknown-provider' | 'provider-not-configured' | 'retired-model' | 'retiring-model';
 
 export interface ModelReadinessIssue {
   severity: 'error' | 'warning';
@@ -22,6 +24,10 @@ export interface ModelReadinessIssue {
   capsules: string[];
   /** The environment variable to set (`provider-not-configured`). */
   variable?: string;
+  /** The model to move to (`retired-model`, `retiring-model`). */
+  replacement?: string;
+  /** ISO date the provider retires (retired) the model. */
+  retiresOn?: string;
   /** Names the persona, the model and the fix. */
   message: string;
 }
@@ -36,6 +42,8 @@ export function checkModelReadiness(
   plans: CapsulePlan | readonly CapsulePlan[],
   configuredProviders: readonly string[],
   prices: PriceTable,
+  /** YYYY-MM-DD, for retirement dates; omitted, retirements are not checked. */
+  today?: string,
 ): ModelReadinessIssue[] {
   const configured = new Set(configuredProviders);
   const issues = new Map<string, ModelReadinessIssue>();
@@ -61,6 +69,22 @@ export function checkModelReadiness(
       const { provider } = splitModelRef(step.model);
       if (!priceOf(prices, step.model)) {
         add({ severity: 'error', code: 'unpriced-model', persona, model: step.model }, capsule);
+      }
+      const lifecycle = today === undefined ? undefined : modelLifecycle(step.model, today);
+      if (lifecycle && lifecycle.state !== 'current') {
+        const { replacement, retiresOn } = lifecycle;
+        const retired = lifecycle.state === 'retired';
+        add(
+          {
+            severity: retired ? 'error' : 'warning',
+            code: retired ? 'retired-model' : 'retiring-model',
+            persona,
+            model: step.model,
+            replacement,
+            retiresOn,
+          },
+          capsule,
+        );
       }
       if (configured.has(provider)) continue;
       if (isKnownProvider(provider)) {
@@ -91,6 +115,10 @@ function messageOf(issue: ModelReadinessIssue, configured: readonly string[]): s
   const who = `persona ${issue.persona} (in ${issue.capsules.join(', ')})`;
   if (issue.code === 'unpriced-model') {
     return `${who}: ${unpricedModelMessage(issue.model)}`;
+  }
+  if (issue.code === 'retired-model' || issue.code === 'retiring-model') {
+    const when = issue.code === 'retired-model' ? 'was retired by its provider on' : 'retires on';
+    return `${who}: model ${issue.model} ${when} ${issue.retiresOn}: move the persona to ${issue.replacement} (a new persona version)`;
   }
   return `${who}: ${providerMissingMessage(issue.model, configured)}`;
 }

@@ -55,7 +55,12 @@ export function reportModelReadiness(
   file: string,
   plan: CapsulePlan,
 ): { issues: ModelReadinessIssue[]; failed: boolean } {
-  const issues = checkModelReadiness(plan, configuredProviders(loadConfig()), DEFAULT_PRICES);
+  const issues = checkModelReadiness(
+    plan,
+    configuredProviders(loadConfig()),
+    DEFAULT_PRICES,
+    new Date().toISOString().slice(0, 10),
+  );
   for (const issue of issues) err(`${file}: ${formatReadinessIssue(issue)}`);
   const failed = issues.some((i) => i.severity === 'error');
   if (failed) process.exitCode = 1;

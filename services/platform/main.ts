@@ -1,15 +1,19 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { onShutdownSignal } from '../shutdown-signal';
 import { startWorkerRuntime } from '../../workers/worker-runtime';
-import { loadConfig, redactUrl } from '../config';
+import { loadConfig, redactUrl, type Config } from '../config';
 import { prepareConstitutionTrust, startConstitutionService } from '../constitution';
 import { createLogger } from '../logger';
+import { formatReadinessIssue } from '../../capsules';
 import { createDataConverter } from '../payloads';
 import { createPool } from '../postgres';
 import type { EmbeddedService } from './embedded-service';
 import { ensureTemporal } from './ensure-temporal';
 import { freePort, isPortFree } from './free-port';
+import { checkLibraryReadiness, formatLibraryReadiness } from './library-readiness';
 import { publishLibrary } from './publish-library';
 import { reportSampleOutcome } from './sample-outcome';
 import { createStartSdkLogger } from './sdk-logger';
@@ -76,10 +80,14 @@ async function main(): Promise<number> {
 
     const library = await publishLibrary(pool);
 
+    const readiness = await checkLibraryReadiness(platformConfig);
+
     const runtime = await startWorkerRuntime({
       config: platformConfig,
       logger,
       trustStore: trust.trustStore,
+      // A busy METRICS_PORT (another worker on this machine) must not stop a local start.
+      metrics: { port: (await isPortFree(config.METRICS_PORT)) ? config.METRICS_PORT : 0 },
     });
     const running = runtime.run();
     started.push({
@@ -102,8 +110,15 @@ async function main(): Promise<number> {
       `  worker        task queue ${platformConfig.TEMPORAL_TASK_QUEUE}, namespace ${platformConfig.TEMPORAL_NAMESPACE}`,
     );
     out(`  library       ${library.total} capsules and personas in the registry (${library.published} new)`);
+    if (runtime.metrics) out(`  metrics       ${runtime.metrics.url}`);
+    out(
+      `  models        ${readiness.providers.length > 0 ? `providers with a key: ${readiness.providers.join(', ')}` : 'no SLM provider has a key'}`,
+    );
+    for (const line of formatLibraryReadiness(readiness.issues)) out(`    ${line}`);
 
-    if (platformConfig.OPENAI_API_KEY) {
+    const sampleId = SAMPLE_CAPSULE.split('@')[0]!;
+    const sampleIssues = readiness.issuesOf(sampleId);
+    if (sampleIssues.length === 0) {
       const connection = await Connection.connect({ address: temporal.address });
       started.push({ kind: 'client', address: '', stop: () => connection.close() });
       const client = new Client({
@@ -122,18 +137,55 @@ async function main(): Promise<number> {
       });
     } else {
       out('');
-      out(`No SLM provider is configured, so the sample capsule (${SAMPLE_CAPSULE}) did not run.`);
-      out('Its personas use OpenAI models: set OPENAI_API_KEY (and OPENAI_BASE_URL for an');
-      out('OpenAI-compatible server serving the same model names), then run `npm start` again.');
+      out(`The sample capsule (${SAMPLE_CAPSULE}) did not run: its personas cannot call their models here.`);
+      for (const issue of sampleIssues) out(`  ${formatReadinessIssue(issue)}`);
+      out('Set the variable (OPENAI_BASE_URL points at any OpenAI-compatible server serving the same');
+      out('model names), then run `npm start` again.');
+      // Only a missing key is the user's choice; a model that cannot run at all is a failure.
+      if (sampleIssues.some((issue) => issue.severity === 'error')) exitCode = 1;
     }
 
     if (once) return exitCode;
-    out('Serving: start capsules from the Temporal Web UI or `npx somagent capsule list`. Ctrl-C stops.');
+    out('');
+    out('Serving until Ctrl-C. From another shell:');
+    for (const line of await serveHints(platformConfig)) out(`  ${line}`);
     await onShutdownSignal().stopping;
     return exitCode;
   } finally {
     await stopAll();
   }
+}
+
+/** The variables the CLI needs to reach this platform. */
+const CLI_VARIABLES = [
+  'DATABASE_URL',
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_TASK_QUEUE',
+] as const;
+
+/**
+ * Commands that work against this platform from another shell, where none of this process's
+ * variables are set. When the platform runs anywhere but the defaults (an embedded database
+ * with its generated password, a devserver on another port, variables set for `npm start`
+ * only), the values go to an owner-only env file the commands read, so no credential is printed.
+ */
+async function serveHints(running: Config): Promise<string[]> {
+  const defaults = loadConfig({});
+  const differ = CLI_VARIABLES.filter((name) => running[name] !== defaults[name]);
+  let cli = 'npx somagent';
+  if (differ.length > 0) {
+    const file = path.resolve(running.SOMAGENT_DATA_DIR, 'platform.env');
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, differ.map((name) => `${name}=${running[name]}\n`).join(''), { mode: 0o600 });
+    cli = `env $(cat ${path.relative(process.cwd(), file) || file}) npx somagent`;
+  }
+  return [
+    `${cli} capsule list`,
+    `${cli} capsule run ${SAMPLE_CAPSULE} -p meetingTitle='Weekly sync' --file transcript=notes.txt --wait`,
+    `${cli} capsule status <workflow-id>`,
+    `Temporal clients (SDKs, the temporal CLI) connect to ${running.TEMPORAL_ADDRESS}, namespace ${running.TEMPORAL_NAMESPACE}.`,
+  ];
 }
 
 /** Our log levels in the Temporal SDK's vocabulary. */

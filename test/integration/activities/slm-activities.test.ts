@@ -347,7 +347,7 @@ describe('slmComplete with the shipped catalogue and providers built from config
     const models = new Set(
       library.personas.flatMap((p) => Object.values(p.value.model).filter((m): m is string => Boolean(m))),
     );
-    expect(models).toContain('anthropic/claude-sonnet-4-5');
+    expect(models).toContain('anthropic/claude-sonnet-4-6');
     for (const ref of models) {
       const model = splitModelRef(ref);
       const usage = { inputTokens: 1000, outputTokens: 100 };

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { ensurePostgres } from '../../../services/platform/ensure-postgres';
 import { ensureRedis } from '../../../services/platform/ensure-redis';
 import { firstFolderClosedTo } from '../../../services/platform/folder-access';
 import { DependencyUnavailableError } from '../../../services/platform/embedded-service';
+import { runPlatformOnce } from '../../support/platform-process';
 import { ADMIN_URL } from '../../support/postgres';
 
 const logger = createLogger({ level: 'silent' });
@@ -125,8 +125,9 @@ describe('npm start with nothing reachable', () => {
       expect(stdout).toMatch(/constitution\s+http:\/\/127\.0\.0\.1:\d+\s+\(version 1\)/);
       expect(stdout).toMatch(/library\s+18 capsules and personas in the registry \(18 new\)/);
       expect(stdout).toMatch(/worker\s+task queue somagent/);
-      expect(stdout).toContain('No SLM provider is configured');
-      expect(stdout).toContain('set OPENAI_API_KEY');
+      expect(stdout).toContain('did not run: its personas cannot call their models here');
+      expect(stdout).toMatch(/^ {4}OPENAI_API_KEY is not set, so these personas cannot call their models/m);
+      expect(stdout).toMatch(/^ {6}scribe@\S+ openai\/gpt-4.1-mini +in meetings.transcript-summary@/m);
       expect(stdout).not.toContain('somagent-local'); // the embedded server's password stays hidden
 
       // Both were stopped when the process ended.
@@ -174,20 +175,3 @@ describe('npm start with nothing reachable', () => {
     expect(stderr).toMatch(/REDIS_URL: expected a redis:\/\/ or rediss:\/\/ URL/);
   }, 60_000);
 });
-
-function runPlatformOnce(
-  env: Record<string, string>,
-): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.resolve('node_modules/.bin/tsx'), ['services/platform/main.ts', '--once'], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ stdout, stderr, code }));
-  });
-}

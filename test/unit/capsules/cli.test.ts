@@ -53,7 +53,7 @@ describe('somagent capsule (no database needed)', () => {
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.every((l) => l.startsWith(`${file}: warning: persona `))).toBe(true);
     expect(lines).toContain(
-      `${file}: warning: persona engineer@1.0.0 (in product.development@1.0.0): model anthropic/claude-sonnet-4-5 ` +
+      `${file}: warning: persona engineer@1.0.1 (in product.development@1.0.0): model anthropic/claude-sonnet-4-6 ` +
         'needs the "anthropic" provider: set ANTHROPIC_API_KEY (and ANTHROPIC_BASE_URL for a compatible server)',
     );
     expect(stderr).not.toContain('OPENAI_API_KEY');
@@ -79,7 +79,7 @@ describe('somagent capsule (no database needed)', () => {
     expect(table.stdout).toContain('demo.unpriced-model@1.0.0');
     expect(table.stdout).toContain('unpriced models (cost counted as 0): openai/gpt-unpriced');
     expect(table.stderr).toContain('error: persona guesser@1.0.0');
-    expect(table.stderr).toContain('warning: persona technical-writer@1.0.0');
+    expect(table.stderr).toContain('warning: persona technical-writer@1.0.1');
     expect(table.stderr).toContain('set ANTHROPIC_API_KEY');
     const json = await withProviders(BOTH_KEYS, () =>
       run('capsule', 'plan', path.join(LIBRARY, 'meeting-summary.yaml'), '--json'),
@@ -115,7 +115,7 @@ describe('somagent capsule (no database needed)', () => {
     expect(lines.find((l) => l.startsWith('LAYER'))).toMatch(
       /LAYER\s+STEP\s+PERSONA\s+MODEL\s+TOOLS\s+TOKENS\s+COST/,
     );
-    expect(lines.find((l) => /^1\s+design \[review\]\s+ui-designer@1\.0\.0/.test(l))).toBeDefined();
+    expect(lines.find((l) => /^1\s+design \[review\]\s+ui-designer@1\.0\.1/.test(l))).toBeDefined();
     expect(stdout).toMatch(/^total: \S+ tokens \(90%: \S+–\S+\), \$\d+\.\d+/m);
     expect(stdout).toContain('critical path: architecture → design → build → final-check (4)');
     expect(stdout).toContain('budget: 400k tokens, $5.00, wall time 4 h — forecast fits');
@@ -152,7 +152,7 @@ describe('somagent capsule (no database needed)', () => {
   it('persona validate checks templates', async () => {
     const ok = await run('persona', 'validate', path.join(LIBRARY, 'personas/engineer.yaml'));
     expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/engineer\.yaml: ok engineer@1\.0\.0 \(sha256:[0-9a-f]{64}\)/);
+    expect(ok.stdout).toMatch(/engineer\.yaml: ok engineer@1\.0\.1 \(sha256:[0-9a-f]{64}\)/);
     const bad = await run('persona', 'validate', path.join(BROKEN, 'bad-cron.yaml'));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/bad-cron\.yaml:1:1 systemPrompt missing required field "systemPrompt"/);

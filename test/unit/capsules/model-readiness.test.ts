@@ -57,7 +57,7 @@ describe('the price catalogue', () => {
     const models = library.personas.flatMap((p) =>
       Object.values(p.value.model).filter((m): m is string => Boolean(m)),
     );
-    expect(models).toContain('anthropic/claude-sonnet-4-5');
+    expect(models).toContain('anthropic/claude-sonnet-4-6');
     expect(models.filter((m) => !priceOf(DEFAULT_PRICES, m))).toEqual([]);
     expect(models.filter((m) => !isKnownProvider(splitModelRef(m).provider))).toEqual([]);
   });
@@ -166,5 +166,25 @@ describe('checkModelReadiness', () => {
     expect(none.every((i) => i.severity === 'warning')).toBe(true);
     expect(new Set(none.map((i) => i.variable))).toEqual(new Set(['OPENAI_API_KEY', 'ANTHROPIC_API_KEY']));
     expect(checkModelReadiness(plans, ['openai', 'anthropic'], DEFAULT_PRICES)).toEqual([]);
+    // No shipped persona names a model its provider has retired or retires within the notice.
+    expect(checkModelReadiness(plans, ['openai', 'anthropic'], DEFAULT_PRICES, '2026-12-07')).toEqual([]);
+  });
+
+  it('errors on a model its provider retired, warns before, and names the replacement', async () => {
+    const plan = await compile(capsule('demo.lifecycle', steps.split('\n').slice(0, 3).join('\n')));
+    const on = (today: string) =>
+      checkModelReadiness(plan, ['openai', 'anthropic'], DEFAULT_PRICES, today).map((i) => [
+        i.severity,
+        i.code,
+        i.replacement,
+      ]);
+    expect(on('2026-06-01')).toEqual([]);
+    expect(on('2026-10-01')).toEqual([['warning', 'retiring-model', 'anthropic/claude-sonnet-4-6']]);
+    expect(on('2026-11-30')).toEqual([['error', 'retired-model', 'anthropic/claude-sonnet-4-6']]);
+    const [retired] = checkModelReadiness(plan, ['openai', 'anthropic'], DEFAULT_PRICES, '2026-12-07');
+    expect(formatReadinessIssue(retired!)).toBe(
+      'error: persona alpha@1.0.0 (in demo.lifecycle@1.0.0): model anthropic/claude-sonnet-4-5 was retired by ' +
+        'its provider on 2026-11-30: move the persona to anthropic/claude-sonnet-4-6 (a new persona version)',
+    );
   });
 });
