@@ -479,27 +479,15 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
           typeof approvalId === 'string' &&
           patched(MODEL_CALL_APPROVAL_PATCH)
         ) {
-          decisions.review += 1;
-          const decision = await awaitApproval({
-            approvalId,
-            workflowId: ownId,
-            stepId: input.stepId,
-            personaId: persona.id,
-            activityType: 'slmComplete',
-            reason: failure.message,
-            requestedAt: new Date().toISOString(),
-            ...(failure.details?.explanation !== undefined
-              ? { explanation: failure.details.explanation as PendingApproval['explanation'] }
-              : {}),
-          });
-          if (decision.approved) {
-            approval = { approvalId, ...(decision.by !== undefined ? { approvedBy: decision.by } : {}) };
+          const answer = await askHuman(approvalId, failure, 'slmComplete');
+          if ('granted' in answer) {
+            approval = answer.granted;
             continue;
           }
           ledger.release(reservationId);
           throw ApplicationFailure.create({
             type: WORKFLOW_ERROR_TYPES.ApprovalRejected,
-            message: `a human rejected the model call${decision.by ? ` (${decision.by})` : ''}${decision.comment ? `: ${decision.comment}` : ''}; the step cannot go on without it`,
+            message: `a human rejected the model call${answer.rejected}; the step cannot go on without it`,
             nonRetryable: true,
           });
         }
@@ -569,9 +557,9 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
       } catch (err) {
         const failure = describeFailure(err);
         if (failure.type === WORKFLOW_ERROR_TYPES.ApprovalRequired && approval === undefined) {
-          decisions.review += 1;
           const approvalId = failure.details?.approvalId;
           if (typeof approvalId !== 'string') {
+            decisions.review += 1;
             pushToolResult(
               call,
               `needs approval, but the gate gave no approval id: ${failure.message}`,
@@ -580,29 +568,12 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
             );
             return undefined;
           }
-          const decision = await awaitApproval({
-            approvalId,
-            workflowId: ownId,
-            stepId: input.stepId,
-            personaId: persona.id,
-            activityType: 'executeTool',
-            toolId: call.tool,
-            reason: failure.message,
-            requestedAt: new Date().toISOString(),
-            ...(failure.details?.explanation !== undefined
-              ? { explanation: failure.details.explanation as PendingApproval['explanation'] }
-              : {}),
-          });
-          if (!decision.approved) {
-            pushToolResult(
-              call,
-              `a human rejected this call${decision.by ? ` (${decision.by})` : ''}${decision.comment ? `: ${decision.comment}` : ''}`,
-              group,
-              true,
-            );
+          const answer = await askHuman(approvalId, failure, 'executeTool', call.tool);
+          if ('rejected' in answer) {
+            pushToolResult(call, `a human rejected this call${answer.rejected}`, group, true);
             return undefined;
           }
-          approval = { approvalId, ...(decision.by !== undefined ? { approvedBy: decision.by } : {}) };
+          approval = answer.granted;
           continue;
         }
         if (failure.type === WORKFLOW_ERROR_TYPES.ConstitutionDenied) {
@@ -618,6 +589,38 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
         return undefined;
       }
     }
+  }
+
+  /**
+   * Puts a review-band call (the gate's `ApprovalRequired` failure) before a human and waits.
+   * Granted: the approval to re-schedule the call with; rejected: ` (by): comment` for the reason.
+   */
+  async function askHuman(
+    approvalId: string,
+    failure: ReturnType<typeof describeFailure>,
+    activityType: string,
+    toolId?: string,
+  ): Promise<{ granted: GrantedApproval } | { rejected: string }> {
+    decisions.review += 1;
+    const decision = await awaitApproval({
+      approvalId,
+      workflowId: ownId,
+      stepId: input.stepId,
+      personaId: persona.id,
+      activityType,
+      ...(toolId !== undefined ? { toolId } : {}),
+      reason: failure.message,
+      requestedAt: new Date().toISOString(),
+      ...(failure.details?.explanation !== undefined
+        ? { explanation: failure.details.explanation as PendingApproval['explanation'] }
+        : {}),
+    });
+    if (decision.approved) {
+      return { granted: { approvalId, ...(decision.by !== undefined ? { approvedBy: decision.by } : {}) } };
+    }
+    return {
+      rejected: `${decision.by ? ` (${decision.by})` : ''}${decision.comment ? `: ${decision.comment}` : ''}`,
+    };
   }
 
   async function awaitApproval(pending: PendingApproval): Promise<ApprovalDecision> {

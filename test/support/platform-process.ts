@@ -18,6 +18,29 @@ function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   return merged;
 }
 
+/** `services/platform/main.ts` with `args` in a child process, its output collected. */
+function spawnPlatform(
+  args: string[],
+  env: Record<string, string | undefined>,
+  onStdout?: (soFar: string) => void,
+) {
+  const child = spawn(path.resolve('node_modules/.bin/tsx'), ['services/platform/main.ts', ...args], {
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => {
+    output.stdout += chunk.toString();
+    onStdout?.(output.stdout);
+  });
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const exited = new Promise<PlatformRun>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ ...output, code }));
+  });
+  return { child, output, exited };
+}
+
 /**
  * Runs `services/platform/main.ts --once` (what `npm start -- --once` runs) in a child process
  * with `env` over this process's environment; a variable set to `undefined` is removed.
@@ -27,21 +50,7 @@ export function runPlatformOnce(
   /** Called with all of stdout so far, each time more arrives (to act while it runs). */
   onStdout?: (soFar: string) => void,
 ): Promise<PlatformRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(path.resolve('node_modules/.bin/tsx'), ['services/platform/main.ts', '--once'], {
-      env: childEnv(env),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      onStdout?.(stdout);
-    });
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => resolve({ stdout, stderr, code }));
-  });
+  return spawnPlatform(['--once'], env, onStdout).exited;
 }
 
 /** `npm start` in serve mode, in a child process. */
@@ -54,30 +63,19 @@ export interface ServingPlatform {
 
 /** Starts `services/platform/main.ts` (`npm start`) serving, with `env` as for {@link runPlatformOnce}. */
 export function servePlatform(env: Record<string, string | undefined>): ServingPlatform {
-  const child = spawn(path.resolve('node_modules/.bin/tsx'), ['services/platform/main.ts'], {
-    env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<PlatformRun>((resolve) =>
-    child.once('exit', (code) => resolve({ stdout, stderr, code })),
-  );
+  const { child, output, exited } = spawnPlatform([], env);
   return {
     async printed(text, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
-      while (!stdout.includes(text)) {
+      while (!output.stdout.includes(text)) {
+        const seen = `${output.stdout}\n${output.stderr}`;
         if (child.exitCode !== null)
-          throw new Error(
-            `npm start exited (${child.exitCode}) before printing "${text}":\n${stdout}\n${stderr}`,
-          );
+          throw new Error(`npm start exited (${child.exitCode}) before printing "${text}":\n${seen}`);
         if (Date.now() > deadline)
-          throw new Error(`npm start did not print "${text}" in ${timeoutMs} ms:\n${stdout}\n${stderr}`);
+          throw new Error(`npm start did not print "${text}" in ${timeoutMs} ms:\n${seen}`);
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
-      return stdout;
+      return output.stdout;
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGINT');

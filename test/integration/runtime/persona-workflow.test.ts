@@ -152,15 +152,7 @@ describe('personaWorkflow end to end (devserver, real worker, gate, fake OpenAI)
     );
     const handle = await start('approval');
 
-    let pending: PendingApproval[] = [];
-    await waitFor(
-      'a pending approval in the transcript',
-      async () => {
-        pending = (await handle.query(transcriptQuery)).pendingApprovals;
-        return pending.length === 1;
-      },
-      60_000,
-    );
+    const pending = await pendingApprovals(handle);
     expect(pending[0]).toMatchObject({ activityType: 'executeTool', toolId: 'workspace.write' });
     // Nothing ran yet: the write waits for the human.
     expect(requestsSince(from)).toHaveLength(1);
@@ -239,15 +231,7 @@ describe('personaWorkflow end to end (devserver, real worker, gate, fake OpenAI)
   /** Starts a run whose first call (a workspace write) waits for approval; resolves with its id. */
   async function startWaitingOnApproval(label: string) {
     const handle = await start(label);
-    let pending: PendingApproval[] = [];
-    await waitFor(
-      'a pending approval',
-      async () => {
-        pending = (await handle.query(transcriptQuery)).pendingApprovals;
-        return pending.length === 1;
-      },
-      60_000,
-    );
+    const pending = await pendingApprovals(handle);
     return { handle, approvalId: pending[0]!.approvalId };
   }
 
