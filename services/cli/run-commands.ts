@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
@@ -14,12 +13,13 @@ import {
   normalizeInputPath,
   type RunInputFile,
 } from '../../workflows/shared/run-inputs';
-import { WORKFLOW_TYPES } from '../../workflows/shared/constants';
-import type { CapsuleRunResult, CapsuleWorkflowInput, JsonValue } from '../../workflows/shared/types';
+import { DEFAULT_TENANT } from '../../workflows/shared/constants';
+import type { CapsuleRunResult } from '../../workflows/shared/types';
 import { loadConfig } from '../config';
 import { createDataConverter, decodeUtf8, putFileBlob } from '../payloads';
 import { followStepStates } from '../platform/sample-run';
 import { createPool } from '../postgres';
+import { CapsuleRunRequestError, startCapsuleRun } from '../runs';
 
 /**
  * `somagent capsule run <ref>`: starts a capsule run from this machine as any remote client
@@ -90,7 +90,8 @@ async function runCapsule(ref: string, options: RunOptions): Promise<void> {
   const pool = createPool({ url: config.DATABASE_URL, max: 2, applicationName: 'somagent-cli' });
   let connection: Connection | undefined;
   try {
-    const record = await createCapsuleRegistry({ pool }).show<Capsule>('capsule', ref);
+    const registry = createCapsuleRegistry({ pool });
+    const record = await registry.show<Capsule>('capsule', ref);
     if (!record) {
       throw new RunUsageError(
         `capsule ${ref} not found: no published, non-deprecated version matches in the registry at DATABASE_URL ` +
@@ -108,26 +109,31 @@ async function runCapsule(ref: string, options: RunOptions): Promise<void> {
       );
     }
 
-    const workflowId = options.workflowId ?? `${record.id}-${randomUUID().slice(0, 8)}`;
-    const input: CapsuleWorkflowInput = {
-      capsule: ref,
-      ...(Object.keys(params).length > 0 ? { params: params as { [key: string]: JsonValue } } : {}),
-      ...(files.length > 0 ? { files } : {}),
-      trigger: { kind: 'manual', by: 'somagent capsule run' },
-      ...(options.tenant ? { tenant: options.tenant } : {}),
-    };
     connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     const client = new Client({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
       dataConverter: createDataConverter({ pool, thresholdBytes: config.PAYLOAD_CODEC_THRESHOLD_BYTES }),
     });
-    const handle = await client.workflow.start(WORKFLOW_TYPES.capsule, {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowId,
-      args: [input],
-    });
-    const started = { workflowId, runId: handle.firstExecutionRunId };
+    let started: { workflowId: string; runId: string };
+    try {
+      started = await startCapsuleRun(
+        { client, registry, taskQueue: config.TEMPORAL_TASK_QUEUE },
+        {
+          capsule: ref,
+          params,
+          files,
+          tenant: options.tenant ?? DEFAULT_TENANT,
+          trigger: { kind: 'manual', by: 'somagent capsule run' },
+          ...(options.workflowId ? { workflowId: options.workflowId } : {}),
+        },
+      );
+    } catch (e) {
+      if (e instanceof CapsuleRunRequestError) throw new RunUsageError(e.message);
+      throw e;
+    }
+    const { workflowId } = started;
+    const handle = client.workflow.getHandle(workflowId, started.runId);
     const progress = options.json ? err : out;
     if (!options.wait) {
       if (options.json) out(JSON.stringify(started, null, 2));

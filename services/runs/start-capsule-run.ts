@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { bindParams, type Capsule } from '../../capsules';
+import type { VersionRecord } from '../../capsules/registry/registry-store';
+import { inputFilesIssues, type RunInputFile } from '../../workflows/shared/run-inputs';
+import { WORKFLOW_TYPES } from '../../workflows/shared/constants';
+import { SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
+import type { CapsuleTrigger, CapsuleWorkflowInput, JsonValue } from '../../workflows/shared/types';
+import { CapsuleRunRequestError } from './errors';
+
+/**
+ * Starts a capsule run the way every entry point does (gateway, CLI, event triggers): resolves
+ * the capsule reference in the registry, checks parameters and input files against the capsule
+ * before anything starts, pins the resolved version, and starts `capsuleWorkflow` with its search
+ * attributes and memo set from the first event, so the Web UI and visibility filters see the run
+ * at once.
+ *
+ * Idempotency: a caller's request id (or an event id) maps to one workflow id per tenant, and the
+ * start uses "use existing" on a running id and "reject duplicate" on a closed one, so a retried
+ * request returns the run the first attempt started, never a second one. Reusing a request id
+ * for different input is refused rather than silently answered with the other run.
+ */
+
+/** What the registry lookup needs: the capsule registry's `show`. */
+export interface CapsuleLookup {
+  show<T>(kind: 'capsule', ref: string): Promise<VersionRecord<T> | undefined>;
+}
+
+export interface StartCapsuleRunRequest {
+  /** `id@range`, e.g. `meetings.transcript-summary@^1`. */
+  capsule: string;
+  params?: Record<string, unknown>;
+  files?: RunInputFile[];
+  tenant: string;
+  trigger: CapsuleTrigger;
+  /** Idempotency key: the same key (per tenant) always names the same run. */
+  requestId?: string;
+  /** An explicit workflow id (CLI `--workflow-id`); wins over `requestId`. */
+  workflowId?: string;
+}
+
+export interface StartedCapsuleRun {
+  workflowId: string;
+  runId: string;
+  capsule: { id: string; version: string };
+}
+
+export interface StartCapsuleRunDeps {
+  client: Client;
+  registry: CapsuleLookup;
+  taskQueue: string;
+  /** Random suffix source for runs without a request id (tests pin it). */
+  randomSuffix?: () => string;
+}
+
+const REF = /^([^@\s]+)@(\S.*)$/;
+
+/** Workflow id of the run a tenant's request id names: readable prefix, collision-proof hash. */
+export function requestWorkflowId(capsuleId: string, tenant: string, requestId: string): string {
+  const digest = createHash('sha256').update(`${tenant}\n${requestId}`).digest('hex').slice(0, 24);
+  return `${capsuleId}-${digest}`;
+}
+
+/** Digest of what was asked for: a reused request id must carry the same request. */
+function requestDigest(request: StartCapsuleRunRequest): string {
+  return createHash('sha256')
+    .update(
+      JSON.stringify({ capsule: request.capsule, params: request.params ?? {}, files: request.files ?? [] }),
+    )
+    .digest('hex');
+}
+
+/** Resolves, validates and starts; @throws {CapsuleRunRequestError} before anything starts. */
+export async function startCapsuleRun(
+  {
+    client,
+    registry,
+    taskQueue,
+    randomSuffix = () => Math.random().toString(36).slice(2, 10),
+  }: StartCapsuleRunDeps,
+  request: StartCapsuleRunRequest,
+): Promise<StartedCapsuleRun> {
+  if (!REF.test(request.capsule)) {
+    throw new CapsuleRunRequestError(
+      'invalid_argument',
+      'capsule',
+      `expected a capsule reference id@range, e.g. meetings.transcript-summary@^1 (got "${request.capsule}")`,
+    );
+  }
+  const record = await registry.show<Capsule>('capsule', request.capsule);
+  if (!record) {
+    throw new CapsuleRunRequestError(
+      'not_found',
+      'capsule',
+      `capsule ${request.capsule} not found: no published, non-deprecated version matches ` +
+        '(publish it with `somagent capsule publish <file>`; `somagent capsule list` shows what is there)',
+    );
+  }
+  const specs = record.document.params ?? {};
+  const bound = bindParams(specs, request.params ?? {});
+  if (bound.problems.length > 0) {
+    const first = bound.problems[0]!;
+    throw new CapsuleRunRequestError(
+      'invalid_argument',
+      `params.${first.param}`,
+      `${record.id}@${record.version}: ${bound.problems.map((p) => `params.${p.param}: ${p.message}`).join('; ')}`,
+    );
+  }
+  const fileIssues = inputFilesIssues(request.files ?? []);
+  if (fileIssues.length > 0) {
+    const first = fileIssues[0]!;
+    throw new CapsuleRunRequestError(
+      'invalid_argument',
+      ['files', ...first.path].join('.'),
+      fileIssues.map((i) => `${['files', ...i.path].join('.')}: ${i.message}`).join('; '),
+    );
+  }
+
+  const workflowId =
+    request.workflowId ??
+    (request.requestId !== undefined
+      ? requestWorkflowId(record.id, request.tenant, request.requestId)
+      : `${record.id}-${randomSuffix()}`);
+  const digest = requestDigest(request);
+  const input: CapsuleWorkflowInput = {
+    capsule: `${record.id}@${record.version}`,
+    ...(request.params && Object.keys(request.params).length > 0
+      ? { params: request.params as { [key: string]: JsonValue } }
+      : {}),
+    ...(request.files && request.files.length > 0 ? { files: request.files } : {}),
+    trigger: {
+      ...request.trigger,
+      ...(request.requestId !== undefined ? { requestId: request.requestId } : {}),
+    },
+    tenant: request.tenant,
+  };
+  const capsule = { id: record.id, version: record.version };
+  let runId: string;
+  try {
+    const handle = await client.workflow.start(WORKFLOW_TYPES.capsule, {
+      taskQueue,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: SEARCH_ATTRIBUTES.capsuleId, value: record.id },
+        { key: SEARCH_ATTRIBUTES.capsuleVersion, value: record.version },
+        { key: SEARCH_ATTRIBUTES.tenant, value: request.tenant },
+        { key: SEARCH_ATTRIBUTES.trigger, value: request.trigger.kind },
+      ],
+      memo: { capsule: `${record.id}@${record.version}`, requestDigest: digest },
+    });
+    runId = handle.firstExecutionRunId;
+  } catch (err) {
+    // A closed run holds the id: an earlier attempt of this request was served.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    runId = (await client.workflow.getHandle(workflowId).describe()).runId;
+  }
+  if (request.requestId !== undefined || request.workflowId !== undefined) {
+    // The id may name an earlier attempt's run: it must have been started for the same request.
+    const { memo } = await client.workflow.getHandle(workflowId, runId).describe();
+    if (memo?.requestDigest !== undefined && memo.requestDigest !== digest) {
+      throw new CapsuleRunRequestError(
+        'already_exists',
+        request.requestId !== undefined ? 'request_id' : 'workflow_id',
+        `${request.requestId !== undefined ? 'request id' : 'workflow id'} already names run ${workflowId}, ` +
+          'started with a different capsule, parameters or files; use a new one for a new run',
+      );
+    }
+  }
+  return { workflowId, runId, capsule };
+}
