@@ -5,7 +5,7 @@ const { cpSync, existsSync, readdirSync, statSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const ASSET = /\.(sql|json|ya?ml|md)$/;
+const ASSET = /\.(sql|json|ya?ml|md|proto)$/;
 const SOURCE_FOLDERS = ['services', 'constitution', 'capsules', 'workflows', 'activities', 'workers'];
 
 function copyAssets(folder) {

@@ -34,6 +34,7 @@ import {
   planQuery,
   reviewSignal,
   statusQuery,
+  eventsQuery,
   usageReportSignal,
   type CancelSignal,
 } from './shared/definitions';
@@ -81,7 +82,9 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
   const info = workflowInfo();
   const workflowId = info.workflowId;
   let status: RunStatus = initialStatus();
+  const events: RunEvent[] = [];
   const record = (event: RunEvent) => {
+    events.push(event);
     status = reduceStatus(status, event);
   };
   const now = () => new Date().toISOString();
@@ -95,6 +98,10 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
 
   // Handlers first: a signal may arrive with the first workflow task.
   setHandler(statusQuery, () => status);
+  setHandler(eventsQuery, ({ after = 0, limit = 1000 } = {}) => {
+    const from = Math.max(0, Math.floor(after));
+    return { events: events.slice(from, from + Math.max(1, Math.floor(limit))), from, total: events.length };
+  });
   setHandler(planQuery, () => (plan === null ? null : (plan as unknown as { [key: string]: JsonValue })));
   setHandler(approveSignal, (decision) => {
     const route = approvals.resolve(decision);

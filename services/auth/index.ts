@@ -1,3 +1,9 @@
 export { AuthError, JwksConfigError } from './errors';
 export { loadJwks, mergeJwks } from './jwks';
-export { createJwtVerifier, type JwtVerifier, type JwtVerifierOptions, type Principal } from './jwt-verifier';
+export {
+  createJwtVerifier,
+  type JwtVerifier,
+  type JwtVerifierOptions,
+  type Principal,
+  type VerificationKeys,
+} from './jwt-verifier';

@@ -1,4 +1,13 @@
-import { createLocalJWKSet, errors, type JSONWebKeySet, jwtVerify, type JWTPayload } from 'jose';
+import type { KeyObject } from 'node:crypto';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors,
+  type JSONWebKeySet,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import { AuthError } from './errors';
 
 /** Who is calling and what they may do. */
@@ -10,8 +19,14 @@ export interface Principal {
   claims: JWTPayload;
 }
 
+/**
+ * Where verification keys come from: a key set held locally, a JWKS URL (fetched and cached by
+ * jose, refetched on an unknown `kid`), or one static public key.
+ */
+export type VerificationKeys = JSONWebKeySet | { url: URL } | { key: KeyObject };
+
 export interface JwtVerifierOptions {
-  jwks: JSONWebKeySet;
+  jwks: VerificationKeys;
   /** Expected `iss`. */
   issuer: string;
   /** Expected `aud`. */
@@ -46,7 +61,7 @@ export function createJwtVerifier({
   algorithms = ['EdDSA', 'Ed25519', 'ES256'],
   clockToleranceSeconds = 30,
 }: JwtVerifierOptions): JwtVerifier {
-  const keys = createLocalJWKSet(jwks);
+  const keys = keyResolver(jwks);
 
   async function verify(token: string | undefined): Promise<Principal> {
     if (!token) throw new AuthError(401, 'missing_token', 'a bearer token is required');
@@ -101,4 +116,11 @@ export function createJwtVerifier({
       return principal;
     },
   };
+}
+
+function keyResolver(source: VerificationKeys): JWTVerifyGetKey {
+  if ('keys' in source) return createLocalJWKSet(source);
+  if ('url' in source) return createRemoteJWKSet(source.url);
+  const { key } = source;
+  return () => key;
 }

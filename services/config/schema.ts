@@ -98,6 +98,44 @@ export const envSchema = z.object({
   /** Expected `iss` and `aud` of admin JWTs. */
   AUTH_ISSUER: z.string().trim().min(1).default('somagent'),
   AUTH_AUDIENCE: z.string().trim().min(1).default('somagent'),
+  /**
+   * One static public key (PEM, SPKI) that signs JWTs, instead of or besides AUTH_JWKS; AUTH_JWKS
+   * also takes an https:// URL of a JWKS endpoint.
+   */
+  AUTH_PUBLIC_KEY: z
+    .string()
+    .trim()
+    .regex(/^-----BEGIN PUBLIC KEY-----[\s\S]+-----END PUBLIC KEY-----$/, {
+      message: 'expected a PEM public key ("-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----")',
+    })
+    .optional(),
+
+  // --- gateway (services/gateway) ---
+  /** Interface the gateway binds to (0.0.0.0 in containers). */
+  GATEWAY_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  /** Calls per second a tenant may make, refilled continuously (token bucket). */
+  GATEWAY_RATE_PER_SECOND: z.coerce
+    .number({ message: 'expected a number of calls per second' })
+    .positive({ message: 'expected a number above 0' })
+    .default(50),
+  /** Calls a tenant may make at once after a quiet spell (the bucket's size). */
+  GATEWAY_BURST: z.coerce
+    .number({ message: 'expected a number of calls' })
+    .int({ message: 'expected a whole number' })
+    .min(1, { message: 'expected at least 1' })
+    .default(100),
+  /** Calls and watch streams a tenant may have open at once. */
+  GATEWAY_MAX_CONCURRENT: z.coerce
+    .number({ message: 'expected a number of calls' })
+    .int({ message: 'expected a whole number' })
+    .min(1, { message: 'expected at least 1' })
+    .default(200),
+  /** Largest request message the gateway accepts, in bytes. */
+  GATEWAY_MAX_MESSAGE_BYTES: z.coerce
+    .number({ message: 'expected a number of bytes' })
+    .int({ message: 'expected a whole number' })
+    .min(1024, { message: 'expected at least 1024' })
+    .default(4 * 1024 * 1024),
 
   // --- constitution service (services/constitution) ---
   /** Interface the constitution service binds to (0.0.0.0 in containers). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { bindParams, type Capsule } from '../../capsules';
 import type { VersionRecord } from '../../capsules/registry/registry-store';
-import { inputFilesIssues, type RunInputFile } from '../../workflows/shared/run-inputs';
+import { inputFilesIssues, inputPathProblem, type RunInputFile } from '../../workflows/shared/run-inputs';
 import { WORKFLOW_TYPES } from '../../workflows/shared/constants';
 import { SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
 import type { CapsuleTrigger, CapsuleWorkflowInput, JsonValue } from '../../workflows/shared/types';
@@ -106,7 +106,14 @@ export async function startCapsuleRun(
       `${record.id}@${record.version}: ${bound.problems.map((p) => `params.${p.param}: ${p.message}`).join('; ')}`,
     );
   }
-  const fileIssues = inputFilesIssues(request.files ?? []);
+  const files = request.files ?? [];
+  const fileIssues = [
+    ...files.flatMap((file, index) => {
+      const problem = inputPathProblem(file.path);
+      return problem ? [{ path: [index, 'path'], message: `workspace path ${problem}` }] : [];
+    }),
+    ...inputFilesIssues(files),
+  ];
   if (fileIssues.length > 0) {
     const first = fileIssues[0]!;
     throw new CapsuleRunRequestError(

@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { ApprovalDecision, PendingApproval } from '../approvals';
 import type { ContextMessage } from '../context-window';
-import type { RunStatus } from '../status';
+import type { RunEvent, RunStatus } from '../status';
 import type { JsonValue, Usage } from './types';
 
 /**
@@ -52,6 +52,20 @@ export const usageReportSignal =
 
 /** `status`: steps, personas, tokens, spend, pending approvals. */
 export const statusQuery = defineQuery<RunStatus>('status');
+
+/** What `events` returns: a slice of the run's event log and the log's length. */
+export interface RunEventsView {
+  events: RunEvent[];
+  /** Index of the first event in `events`. */
+  from: number;
+  total: number;
+}
+
+/**
+ * `events`: the run's event log from index `after` (0: from the start), at most `limit` events.
+ * The log only grows, so an index is a cursor a watcher resumes from.
+ */
+export const eventsQuery = defineQuery<RunEventsView, [{ after?: number; limit?: number }?]>('events');
 
 /** `plan`: the compiled plan the run executes; null until it is loaded. */
 export const planQuery = defineQuery<{ [key: string]: JsonValue } | null>('plan');
