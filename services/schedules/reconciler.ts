@@ -84,7 +84,12 @@ export function createScheduleReconciler({ client }: ScheduleReconcilerDeps) {
       await work();
     } catch (err) {
       if (err instanceof ScheduleSyncError) throw err;
-      throw new ScheduleSyncError(scheduleId, `${what} failed: ${(err as Error).message}`, { cause: err });
+      const message = (err as Error).message;
+      // A cluster refuses search attributes nobody registered; the worker registers ours at start.
+      const hint = /search attribute/i.test(message)
+        ? ' (start the SomaGent worker once: it registers the Somagent* search attributes on the namespace)'
+        : '';
+      throw new ScheduleSyncError(scheduleId, `${what} failed: ${message}${hint}`, { cause: err });
     }
   }
 
