@@ -27,6 +27,7 @@ import {
 } from '../../capsules';
 import { loadConfig } from '../config';
 import { createPool } from '../postgres';
+import { syncSchedulesAfterPublish } from './schedule-commands';
 
 /**
  * `somagent capsule ...`: validate, plan (with forecast), publish, list, show and deprecate Task
@@ -175,7 +176,9 @@ export function registerCapsuleCommands(program: Command): Command {
     .description('publish capsule versions to the registry (references must be published first)')
     .argument('<files...>', 'capsule files, in dependency order')
     .option('--by <name>', 'who publishes (recorded with the version)')
-    .action(async (files: string[], options: { by?: string }) => {
+    .option('--no-sync-schedules', 'do not sync Temporal Schedules afterwards (`somagent schedules sync`)')
+    .action(async (files: string[], options: { by?: string; syncSchedules: boolean }) => {
+      let published = 0;
       await withRegistry(async (registry) => {
         for (const file of files) {
           const text = await readFile(file, 'utf8');
@@ -191,21 +194,27 @@ export function registerCapsuleCommands(program: Command): Command {
             reportDiagnostics(compiled.diagnostics);
             continue;
           }
-          await publishReporting(file, () =>
+          const ok = await publishReporting(file, () =>
             registry.publishCapsule(parsed.value, {
               source: text,
               ...(options.by && { publishedBy: options.by }),
             }),
           );
+          if (ok) published += 1;
         }
       });
+      // A new version may change, add or end schedules: bring them in line right away.
+      if (published > 0 && options.syncSchedules) await syncSchedulesAfterPublish();
     });
 
   registerRegistryQueries(capsule, 'capsule');
   return capsule;
 }
 
-/** Runs a publish, printing its outcome; validation and immutability errors set exit code 1. */
+/**
+ * Runs a publish, printing its outcome; validation and immutability errors set exit code 1.
+ * @returns whether the version is published (newly or unchanged)
+ */
 export async function publishReporting(
   file: string,
   publish: () => Promise<{
@@ -215,11 +224,12 @@ export async function publishReporting(
     status: string;
     warnings: Diagnostic[];
   }>,
-): Promise<void> {
+): Promise<boolean> {
   try {
     const result = await publish();
     reportDiagnostics(result.warnings);
     out(`${file}: ${result.status} ${result.id}@${result.version} ${result.hash}`);
+    return true;
   } catch (e) {
     if (e instanceof CapsuleValidationError) {
       reportDiagnostics(e.diagnostics);
@@ -229,6 +239,7 @@ export async function publishReporting(
     } else {
       throw e;
     }
+    return false;
   }
 }
 

@@ -7,6 +7,7 @@ import { registerMemoryCommands } from './memory-commands';
 import { registerCapsuleCommands } from './capsule-commands';
 import { registerPersonaCommands } from './persona-commands';
 import { registerRunCommands } from './run-commands';
+import { registerScheduleCommands } from './schedule-commands';
 import { registerSteerCommands } from './steer-commands';
 
 /**
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerSteerCommands(capsule);
   registerPersonaCommands(program);
   registerMemoryCommands(program);
+  registerScheduleCommands(program);
 }

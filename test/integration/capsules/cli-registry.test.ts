@@ -47,10 +47,10 @@ describe('somagent capsule/persona against the registry', () => {
     expect(p.code).toBe(0);
     expect(p.stdout).toMatch(new RegExp(`published scribe-${id}@1\\.0\\.0 sha256:[0-9a-f]{64}`));
 
-    const c = await run('capsule', 'publish', capsule);
+    const c = await run('capsule', 'publish', '--no-sync-schedules', capsule);
     expect(c.code).toBe(0);
     expect(c.stdout).toContain(`published meetings.${id}@1.0.0`);
-    const again = await run('capsule', 'publish', capsule);
+    const again = await run('capsule', 'publish', '--no-sync-schedules', capsule);
     expect(again.stdout).toContain(`unchanged meetings.${id}@1.0.0`);
 
     const changed = await variant(

@@ -7,7 +7,7 @@ import {
   type ScheduleHandle,
   type ScheduleOptions,
 } from '@temporalio/client';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defaultPayloadConverter, defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { msToTs } from '@temporalio/common/lib/time';
 import { startDevServer, type DevServer } from '../../../services/devserver';
 import { createLogger } from '../../../services/logger';
@@ -227,6 +227,35 @@ describe('schedules on the devserver (in memory)', () => {
     );
     expect(err).toMatchObject({ code: status.FAILED_PRECONDITION });
     expect(String(err)).toMatch(/conflictToken does not match/);
+  });
+
+  it('replaces the memo on UpdateSchedule when one is given, and keeps it when not', async () => {
+    const id = suite.h.workflowId('update-memo');
+    const handle = await create(echoSchedule(id, suite.worker, { spec: QUIET_SPEC, memo: { digest: 'a' } }));
+    // The SDK's handle.update never sends a memo: it stays.
+    await handle.update((current) => ({ ...current, spec: { calendars: [{ hour: 4 }] } }));
+    expect((await handle.describe()).memo).toEqual({ digest: 'a' });
+
+    const { raw } = await handle.describe();
+    await suite.h.client.workflowService.updateSchedule({
+      namespace: suite.h.namespace,
+      scheduleId: id,
+      schedule: raw.schedule,
+      conflictToken: raw.conflictToken,
+      memo: {
+        fields: {
+          digest: defaultPayloadConverter.toPayload('b'),
+          owner: defaultPayloadConverter.toPayload('ops'),
+        },
+      },
+    });
+    const after = await handle.describe();
+    expect(after.memo).toEqual({ digest: 'b', owner: 'ops' });
+    // The schedule sent back unchanged stays as it was.
+    expect(after.spec.calendars).toEqual([
+      expect.objectContaining({ hour: [{ start: 4, end: 4, step: 1 }] }),
+    ]);
+    expect(after.action).toMatchObject({ workflowId: `${id}-run`, args: [{ value: id }] });
   });
 
   it('deletes a schedule: describe then answers not found', async () => {
