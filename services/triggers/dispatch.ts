@@ -77,7 +77,12 @@ export function unservedReason(outcome: EventDispatchOutcome): string | undefine
     );
   }
   if (outcome.failed.length === 0) return undefined;
-  const failures = outcome.failed.map((f) => `${describeTrigger(f)}: ${f.field}: ${f.message}`).join('; ');
+  const failures = outcome.failed
+    .map(
+      (f) =>
+        `${describeTrigger(f)}: ${f.message.startsWith(`${f.field}: `) ? '' : `${f.field}: `}${f.message}`,
+    )
+    .join('; ');
   const started =
     outcome.started.length === 0
       ? 'no run started'

@@ -60,7 +60,10 @@ export async function startTriggeredRuns(
       started.push({ ...ref, workflowId: run.workflowId, runId: run.runId });
     } catch (err) {
       if (!(err instanceof CapsuleRunRequestError)) throw err;
-      failed.push({ ...ref, code: err.code, field: err.field, message: err.message });
+      // The start path prefixes "id@version: "; the trigger ref already says which capsule.
+      const prefix = `${match.capsule.id}@${match.capsule.version}: `;
+      const message = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message;
+      failed.push({ ...ref, code: err.code, field: err.field, message });
     }
   }
   return { started, failed };
