@@ -1,4 +1,4 @@
-import type { Capsule, OutputSchema, ParamSpec, Step } from './capsule-schema';
+import type { Capsule, OutputSchema, ParamSpec, Step, Trigger } from './capsule-schema';
 import {
   DiagnosticBag,
   sortDiagnostics,
@@ -23,6 +23,9 @@ import type { ReferenceResolver } from './resolver';
 import { snapshotRefProblem } from './snapshot-ref';
 import { didYouMean } from './suggest';
 import { scanTemplate } from './template';
+import { EVENT_FIELDS, triggerFilterProblem } from './trigger-filter';
+
+type EventTrigger = Extract<Trigger, { type: 'event' }>;
 
 /**
  * The compiler: a validated capsule → an executable plan. Resolves personas and nested capsules
@@ -614,6 +617,8 @@ function checkTriggers(capsule: Capsule, bag: DiagnosticBag): void {
           ['triggers', i, 'params', name],
           `no parameter "${name}"${didYouMean(name, Object.keys(capsule.params), '; declare it under params')}`,
         );
+      } else if (trigger.type === 'event') {
+        checkEventTemplates(bag, ['triggers', i, 'params', name], value);
       } else {
         checkTemplates(
           capsule,
@@ -623,10 +628,11 @@ function checkTriggers(capsule: Capsule, bag: DiagnosticBag): void {
           undefined,
           () => false,
           new Map(),
-          trigger.type === 'event',
+          false,
         );
       }
     }
+    if (trigger.type === 'event') checkEventTrigger(trigger, i, bag);
     const missing = required.filter((n) => !(n in bound));
     if (missing.length > 0) {
       bag.error(
@@ -636,6 +642,56 @@ function checkTriggers(capsule: Capsule, bag: DiagnosticBag): void {
       );
     }
   });
+}
+
+/** Envelope types are lower-case dotted words (services/events/envelope.ts); others never arrive. */
+const ENVELOPE_TYPE = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+
+function checkEventTrigger(trigger: EventTrigger, i: number, bag: DiagnosticBag): void {
+  if (!ENVELOPE_TYPE.test(trigger.event)) {
+    bag.warn(
+      'unreachable-event',
+      ['triggers', i, 'event'],
+      `no event envelope can carry type "${trigger.event}" (envelope types are dotted words of a-z, 0-9 and _, each starting with a letter), so this trigger never fires`,
+    );
+  }
+  if (trigger.filter === undefined) return;
+  const problem = triggerFilterProblem(trigger.filter);
+  if (problem) {
+    bag.error(
+      'invalid-filter',
+      ['triggers', i, 'filter'],
+      `filter is not a valid CEL condition over the event: ${problem.message} (e.g. data.action == "opened" && !has(data.issue.pull_request))`,
+      problem.offset,
+    );
+  }
+}
+
+/**
+ * Event trigger params are rendered from the event before the run exists, so they may read only
+ * `{{ event.<field> }}` (id, type, source, time, tenant, subject, data.*).
+ */
+function checkEventTemplates(bag: DiagnosticBag, path: PathSegment[], value: unknown): void {
+  const texts =
+    typeof value === 'string'
+      ? [value]
+      : Array.isArray(value)
+        ? value.filter((v) => typeof v === 'string')
+        : [];
+  for (const text of texts) {
+    const scan = scanTemplate(text);
+    for (const p of scan.problems) bag.error('template-syntax', path, p.message, p.offset);
+    for (const ref of scan.refs) {
+      const [root, field] = ref.segments;
+      let problem: string | undefined;
+      if (root !== 'event') {
+        problem = `event trigger params are rendered from the event before the run starts, so only {{ event.* }} is available (e.g. {{ event.data.issue.number }})`;
+      } else if (field === undefined || !(EVENT_FIELDS as readonly string[]).includes(field)) {
+        problem = `${field === undefined ? 'name an envelope field' : `the envelope has no field "${field}"${didYouMean(field, EVENT_FIELDS)}`} (fields: ${EVENT_FIELDS.join(', ')}; the payload is under event.data)`;
+      }
+      if (problem) bag.error('unknown-variable', path, `{{ ${ref.expression} }}: ${problem}`, ref.offset);
+    }
+  }
 }
 
 function checkBudget(capsule: Capsule, steps: readonly PlanStep[], bag: DiagnosticBag): void {

@@ -107,6 +107,17 @@ export {
 export { countTokens, type TokenCounter } from './tokenizer';
 export { renderTemplate, scanTemplate, type TemplateContext } from './template';
 export { bindParams, type BoundParams } from './params';
+export {
+  compileTriggerFilter,
+  runTriggerFilter,
+  triggerFilterProblem,
+  TriggerFilterError,
+  EVENT_FIELDS,
+  TRIGGER_FILTER_VARIABLES,
+  type FilterOutcome,
+  type TriggerEvent,
+  type TriggerFilter,
+} from './trigger-filter';
 export { findCycles, topologicalLayers, criticalPath, type Graph } from './graph';
 export { contentHash, canonicalJson, sha256Hex } from './hash';
 export {

@@ -233,6 +233,34 @@ export function createCapsuleRegistry({ pool, tools = [] }: RegistryOptions) {
       return row ? toRecord<T>(kind, row) : undefined;
     },
 
+    /**
+     * The latest non-deprecated version of every capsule whose triggers include an event trigger
+     * for `eventType` (an older version's trigger does not count once a newer one drops it).
+     */
+    async eventTriggered(eventType: string): Promise<Array<VersionRecord<Capsule>>> {
+      const { rows: live } = await pool.query<{ id: string; version: string; listens: boolean }>(
+        `SELECT capsule_id AS id, version, document->'triggers' @> $1::jsonb AS listens
+           FROM capsule_versions WHERE deprecated_at IS NULL`,
+        [JSON.stringify([{ type: 'event', event: eventType }])],
+      );
+      const latest = new Map<string, { version: string; listens: boolean }>();
+      for (const row of live) {
+        const seen = latest.get(row.id);
+        if (!seen || semver.gt(row.version, seen.version)) latest.set(row.id, row);
+      }
+      const picked = [...latest].filter(([, v]) => v.listens);
+      if (picked.length === 0) return [];
+      const { rows } = await pool.query<Row>(
+        `SELECT capsule_id AS id, version, content_hash, document, source, published_at, published_by,
+                deprecated_at, deprecation_reason
+           FROM capsule_versions
+          WHERE (capsule_id, version) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+          ORDER BY capsule_id`,
+        [picked.map(([id]) => id), picked.map(([, v]) => v.version)],
+      );
+      return rows.map((r) => toRecord<Capsule>('capsule', r));
+    },
+
     /** Every published version of an id, newest first. */
     async versions(kind: DocumentKind, id: string): Promise<Array<VersionRecord<unknown>>> {
       return (await versionsOf(kind, id)).map((r) => toRecord(kind, r));

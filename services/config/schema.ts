@@ -173,6 +173,18 @@ export const envSchema = z.object({
     .min(10, { message: 'expected 10 to 60000' })
     .max(60_000, { message: 'expected 10 to 60000' })
     .default(200),
+  // --- Event triggers (services/triggers) ---
+  /** Topic the event trigger consumer reads event envelopes from. */
+  EVENT_TRIGGERS_TOPIC: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{1,249}$/, {
+      message: 'expected a Kafka topic name (letters, digits, ".", "_", "-"), e.g. somagent.events.v1',
+    })
+    .default('somagent.events.v1'),
+  /** Interface the event webhook (`POST /v1/events`) binds to (0.0.0.0 in containers). */
+  EVENT_WEBHOOK_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  EVENT_WEBHOOK_PORT: port.default(8089),
   /** Kafka consumer session timeout in milliseconds (librdkafka's mock cluster needs >= 6000). */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce
     .number({ message: 'expected a number of milliseconds' })

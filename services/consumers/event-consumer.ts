@@ -18,6 +18,13 @@ export interface EventHandler {
   validate?(envelope: EventEnvelope): void;
   /** Writes the event inside the consumer's transaction. */
   handle(client: PoolClient, envelope: EventEnvelope, origin: MessageOrigin): Promise<void>;
+  /**
+   * `handle` may throw {@link EventRejectedError} too, for what only handling can tell (e.g. no
+   * capsule listens for the event). It then runs under a savepoint: its writes roll back, the
+   * message is dead-lettered, and the event id stays recorded, so a redelivery is skipped.
+   * @default false (a savepoint per message costs two round trips)
+   */
+  rejectsInHandle?: boolean;
 }
 
 export interface CreateEventConsumerOptions {
@@ -116,17 +123,40 @@ export function createEventConsumer({
       handler.validate?.(envelope);
     } catch (err) {
       if (!(err instanceof EventRejectedError)) throw err;
-      await insertDeadLetter(client, origin, err.message, message.value);
-      count('deadLettered');
-      logger.warn({ ...origin, reason: err.message }, 'dead-lettered a message');
+      await deadLetter(client, origin, err.message, message.value);
       return;
     }
     if (dedupe && !(await recordProcessed(client, envelope.id, origin))) {
       count('duplicates');
       return;
     }
-    await handler.handle(client, envelope, origin);
+    if (!handler.rejectsInHandle) {
+      await handler.handle(client, envelope, origin);
+      count('handled');
+      return;
+    }
+    await client.query('SAVEPOINT event_handler');
+    try {
+      await handler.handle(client, envelope, origin);
+    } catch (err) {
+      if (!(err instanceof EventRejectedError)) throw err;
+      await client.query('ROLLBACK TO SAVEPOINT event_handler');
+      await deadLetter(client, origin, err.message, message.value);
+      return;
+    }
+    await client.query('RELEASE SAVEPOINT event_handler');
     count('handled');
+  }
+
+  async function deadLetter(
+    client: PoolClient,
+    origin: MessageOrigin,
+    reason: string,
+    raw: Buffer | null,
+  ): Promise<void> {
+    await insertDeadLetter(client, origin, reason, raw);
+    count('deadLettered');
+    logger.warn({ ...origin, reason }, 'dead-lettered a message');
   }
 
   async function writeChunk(topic: string, partition: number, chunk: KafkaMessage[]): Promise<void> {

@@ -34,6 +34,8 @@ const EXPECTED: Array<[string, string, string, number, number, string?]> = [
   ['duplicate-step-id.yaml', 'duplicate-step', 'steps[2].id', 43, 9],
   ['duplicate-yaml-key.yaml', 'yaml-duplicate-key', '', 4, 1],
   ['enum-without-values.yaml', 'invalid-value', 'params.topic.values', 12, 5],
+  ['event-filter-syntax.yaml', 'invalid-filter', 'triggers[0].filter', 30, 56],
+  ['event-param-not-from-event.yaml', 'unknown-variable', 'triggers[0].params.topic', 31, 21],
   [
     'expected-calls-unknown-tool.yaml',
     'invalid-value',

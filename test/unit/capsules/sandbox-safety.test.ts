@@ -23,9 +23,10 @@ const SANDBOX_SAFE = [
   'slm-providers',
   'model-readiness',
   'suggest',
+  'trigger-filter',
 ];
 /** Pure-JS packages that need no Node built-ins. */
-const ALLOWED_PACKAGES = new Set(['zod', 'semver']);
+const ALLOWED_PACKAGES = new Set(['zod', 'semver', '@marcbachmann/cel-js']);
 
 /** Value imports (type-only imports vanish at compile time and are fine). */
 function valueImports(file: string): string[] {
