@@ -3,6 +3,7 @@ import { loadConfig, redactConfig } from '../config';
 import { registerConstitutionCommands } from './constitution-commands';
 import { registerEventCommands } from './events-commands';
 import { registerExecutionCommands } from './execution-commands';
+import { registerGatewayRunCommand } from './gateway-run-command';
 import { registerMemoryCommands } from './memory-commands';
 import { registerCapsuleCommands } from './capsule-commands';
 import { registerPersonaCommands } from './persona-commands';
@@ -30,4 +31,5 @@ export function registerCommands(program: Command): void {
   registerPersonaCommands(program);
   registerMemoryCommands(program);
   registerScheduleCommands(program);
+  registerGatewayRunCommand(program);
 }

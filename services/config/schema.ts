@@ -111,6 +111,10 @@ export const envSchema = z.object({
     .optional(),
 
   // --- gateway (services/gateway) ---
+  /** Where clients (`somagent run`) reach the gateway. @default 127.0.0.1:GATEWAY_PORT */
+  GATEWAY_ADDRESS: hostPort.optional(),
+  /** Bearer token `somagent run` sends; unset: a local development token (outside production). */
+  GATEWAY_TOKEN: optionalSecret,
   /** Interface the gateway binds to (0.0.0.0 in containers). */
   GATEWAY_HOST: z.string().trim().min(1).default('127.0.0.1'),
   /** Calls per second a tenant may make, refilled continuously (token bucket). */

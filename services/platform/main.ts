@@ -5,7 +5,13 @@ import { Runtime } from '@temporalio/worker';
 import { onShutdownSignal } from '../shutdown-signal';
 import { startWorkerRuntime } from '../../workers/worker-runtime';
 import { loadConfig, redactUrl, type Config } from '../config';
-import { prepareConstitutionTrust, startConstitutionService } from '../constitution';
+import {
+  loadOrCreateDevSigningKey,
+  prepareConstitutionTrust,
+  startConstitutionService,
+} from '../constitution';
+import { startGateway } from '../gateway';
+import { createRedis } from '../redis';
 import { createLogger } from '../logger';
 import { formatReadinessIssue } from '../../capsules';
 import { createDataConverter } from '../payloads';
@@ -99,6 +105,35 @@ async function main(): Promise<number> {
       },
     });
 
+    const connection = await Connection.connect({ address: temporal.address });
+    started.push({ kind: 'client', address: '', stop: () => connection.close() });
+    const client = new Client({
+      connection,
+      namespace: platformConfig.TEMPORAL_NAMESPACE,
+      dataConverter: createDataConverter({ pool }),
+    });
+    const redis = createRedis({
+      url: platformConfig.REDIS_URL,
+      keyPrefix: platformConfig.REDIS_KEY_PREFIX,
+      connectionName: 'somagent-gateway',
+    });
+    started.push({ kind: 'redis', address: '', stop: () => Promise.resolve(redis.disconnect()) });
+    // Outside production, and unless AUTH_JWKS / AUTH_PUBLIC_KEY name the identity provider's
+    // keys, the gateway trusts the local development key `somagent run` signs local tokens with.
+    const devKey =
+      platformConfig.NODE_ENV === 'production'
+        ? undefined
+        : await loadOrCreateDevSigningKey({ dataDir: platformConfig.SOMAGENT_DATA_DIR, logger });
+    const gateway = await startGateway({
+      config: platformConfig,
+      client,
+      pool,
+      redis,
+      logger,
+      port: (await isPortFree(config.GATEWAY_PORT)) ? config.GATEWAY_PORT : await freePort(),
+      ...(devKey ? { fallbackKeys: { keys: [devKey.publicJwk] } } : {}),
+    });
+    started.push({ kind: 'gateway', address: gateway.address, stop: () => gateway.close() });
     out('SomaGent platform');
     out(
       `  postgres      ${redactUrl(platformConfig.DATABASE_URL)}${note(infra.started, 'embedded-postgres')}`,
@@ -111,6 +146,7 @@ async function main(): Promise<number> {
     );
     out(`  library       ${library.total} capsules and personas in the registry (${library.published} new)`);
     if (runtime.metrics) out(`  metrics       ${runtime.metrics.url}`);
+    out(`  gateway       ${gateway.address}  (gRPC somagent.v1.CapsuleService, health, reflection)`);
     out(
       `  models        ${readiness.providers.length > 0 ? `providers with a key: ${readiness.providers.join(', ')}` : 'no SLM provider has a key'}`,
     );
@@ -119,13 +155,6 @@ async function main(): Promise<number> {
     const sampleId = SAMPLE_CAPSULE.split('@')[0]!;
     const sampleIssues = readiness.issuesOf(sampleId);
     if (sampleIssues.length === 0) {
-      const connection = await Connection.connect({ address: temporal.address });
-      started.push({ kind: 'client', address: '', stop: () => connection.close() });
-      const client = new Client({
-        connection,
-        namespace: platformConfig.TEMPORAL_NAMESPACE,
-        dataConverter: createDataConverter({ pool }),
-      });
       exitCode = await reportSampleOutcome({
         run: runSampleCapsule({
           client,
@@ -148,7 +177,14 @@ async function main(): Promise<number> {
     if (once) return exitCode;
     out('');
     out('Serving until Ctrl-C. From another shell:');
-    for (const line of await serveHints(platformConfig)) out(`  ${line}`);
+    const reachable = {
+      ...platformConfig,
+      // Clients default to 127.0.0.1 on the default port: anywhere else goes in the env file.
+      ...(gateway.address !== `127.0.0.1:${loadConfig({}).GATEWAY_PORT}`
+        ? { GATEWAY_ADDRESS: gateway.address }
+        : {}),
+    };
+    for (const line of await serveHints(reachable)) out(`  ${line}`);
     await onShutdownSignal().stopping;
     return exitCode;
   } finally {
@@ -162,6 +198,9 @@ const CLI_VARIABLES = [
   'TEMPORAL_ADDRESS',
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TASK_QUEUE',
+  'GATEWAY_ADDRESS',
+  // `somagent run` signs its local token with the development key kept there.
+  'SOMAGENT_DATA_DIR',
 ] as const;
 
 /**
@@ -184,7 +223,9 @@ async function serveHints(running: Config): Promise<string[]> {
     `${cli} capsule list`,
     `${cli} capsule run ${SAMPLE_CAPSULE} -p meetingTitle='Weekly sync' --file transcript=notes.txt --wait`,
     `${cli} capsule status <workflow-id>`,
+    `${cli} run ${SAMPLE_CAPSULE} -p meetingTitle='Weekly sync' --file meetings/transcript.txt=notes.txt --watch`,
     `Temporal clients (SDKs, the temporal CLI) connect to ${running.TEMPORAL_ADDRESS}, namespace ${running.TEMPORAL_NAMESPACE}.`,
+    `gRPC services call ${running.GATEWAY_ADDRESS ?? `127.0.0.1:${running.GATEWAY_PORT}`} (somagent.v1.CapsuleService; services/gateway/proto), with a JWT bearer.`,
   ];
 }
 

@@ -34,7 +34,8 @@ interface Started extends PlatformRun {
 
 /** The environment of a start on private ports, with its own devserver, against `model`. */
 async function platformEnv(model: BehavingOpenAi): Promise<Record<string, string | undefined>> {
-  const [temporalPort, metricsPort, constitutionPort] = [
+  const [temporalPort, metricsPort, constitutionPort, gatewayPort] = [
+    await freePort(),
     await freePort(),
     await freePort(),
     await freePort(),
@@ -47,6 +48,7 @@ async function platformEnv(model: BehavingOpenAi): Promise<Record<string, string
     DEVSERVER_PORT: String(temporalPort),
     METRICS_PORT: String(metricsPort),
     CONSTITUTION_PORT: String(constitutionPort),
+    GATEWAY_PORT: String(gatewayPort),
     OPENAI_API_KEY: KEY,
     OPENAI_BASE_URL: model.baseURL,
     ANTHROPIC_API_KEY: undefined,
@@ -140,6 +142,18 @@ describe('npm start', () => {
         env: clean,
       });
       expect(ran).toMatch(/completed/);
+      // The same run through the gateway (gRPC), followed to its result.
+      const gatewayHint = /^ {2}(env .* somagent run .*--watch)$/m.exec(stdout)?.[1];
+      expect(gatewayHint).toBeDefined();
+      const { stdout: watched } = await promisify(execFile)(
+        'sh',
+        ['-c', gatewayHint!.replace('notes.txt', notes)],
+        { env: clean },
+      );
+      expect(watched).toMatch(/^started meetings\.transcript-summary@\S+ as \S+ \(via 127\.0\.0\.1:\d+\)$/m);
+      expect(watched).toMatch(/^ {2}step extract: succeeded$/m);
+      expect(watched).toMatch(/^ {2}gate allow +\S+ score /m);
+      expect(watched).toMatch(/^run completed: \d+ tokens/m);
     } finally {
       const stopped = await platform.stop();
       await model.close();
