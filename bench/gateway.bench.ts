@@ -39,6 +39,9 @@ const KEY = 'sk-gateway-bench-0123456789';
 const TRANSCRIPT = 'Ana: Decision: we ship on Monday.\nBo: I will write the release notes by Friday.';
 
 export default async function gatewayBench(): Promise<void> {
+  // The runtime harness takes the test run's Redis settings: a private prefix for this bench.
+  process.env.REDIS_URL ??= 'redis://127.0.0.1:6379';
+  process.env.REDIS_KEY_PREFIX ??= `bench-gateway-${randomUUID().slice(0, 8)}:`;
   process.stdout.write(`load average at start: ${loadavg()[0]!.toFixed(2)}\n`);
   const model = await startBehavingModel({ apiKey: KEY });
   const h = await startRuntimeHarness('bench_gateway', {

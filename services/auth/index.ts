@@ -7,3 +7,4 @@ export {
   type Principal,
   type VerificationKeys,
 } from './jwt-verifier';
+export { createConfiguredVerifier, verificationKeysFromEnv } from './configured-verifier';

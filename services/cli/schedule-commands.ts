@@ -1,19 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { Command } from 'commander';
-import { createCapsuleRegistry } from '../../capsules';
-import { DEFAULT_TENANT } from '../../workflows/shared/constants';
 import { loadConfig } from '../config';
 import { createDataConverter } from '../payloads';
 import { createPool } from '../postgres';
-import {
-  createScheduleReconciler,
-  desiredSchedules,
-  formatSyncReport,
-  scheduledCapsules,
-  syncReport,
-  type SyncReport,
-} from '../schedules';
+import { formatSyncReport, syncCapsuleSchedules, type SyncReport } from '../schedules';
 
 /**
  * `somagent schedules sync`: makes the namespace's Temporal Schedules match the `schedule`
@@ -67,12 +58,7 @@ export async function runScheduleSync({
       namespace: config.TEMPORAL_NAMESPACE,
       dataConverter: createDataConverter({ pool, thresholdBytes: config.PAYLOAD_CODEC_THRESHOLD_BYTES }),
     });
-    const desired = desiredSchedules(await scheduledCapsules(createCapsuleRegistry({ pool })), {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      tenant: DEFAULT_TENANT,
-    });
-    const plan = await createScheduleReconciler({ client }).sync(desired, { dryRun });
-    return syncReport(plan, { dryRun });
+    return await syncCapsuleSchedules({ client, pool, taskQueue: config.TEMPORAL_TASK_QUEUE, dryRun });
   } finally {
     await connection.close();
     await pool.end();

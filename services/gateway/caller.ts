@@ -1,6 +1,5 @@
-import { createPublicKey } from 'node:crypto';
 import { type Metadata, status } from '@grpc/grpc-js';
-import { AuthError, type JwtVerifier, loadJwks, type VerificationKeys } from '../auth';
+import { AuthError, type JwtVerifier } from '../auth';
 import { GatewayError } from './gateway-error';
 
 /** What a token may grant at the gateway. */
@@ -51,22 +50,4 @@ export async function authenticate(
         : `${err.message} (send metadata "authorization: Bearer <JWT>")`,
     );
   }
-}
-
-/**
- * The keys gateway tokens are checked with: AUTH_JWKS (inline JSON, a file, or an https:// JWKS
- * URL), AUTH_PUBLIC_KEY (one PEM key), or `fallback` (the local development key set).
- */
-export function gatewayVerificationKeys(
-  env: { AUTH_JWKS?: string | undefined; AUTH_PUBLIC_KEY?: string | undefined },
-  fallback?: VerificationKeys,
-): VerificationKeys {
-  if (env.AUTH_PUBLIC_KEY) return { key: createPublicKey(env.AUTH_PUBLIC_KEY) };
-  if (env.AUTH_JWKS && /^https?:\/\//.test(env.AUTH_JWKS)) return { url: new URL(env.AUTH_JWKS) };
-  if (env.AUTH_JWKS) return loadJwks(env.AUTH_JWKS);
-  if (fallback) return fallback;
-  throw new GatewayError(
-    status.FAILED_PRECONDITION,
-    'the gateway needs keys to verify tokens: set AUTH_JWKS (JWKS JSON, file or https URL) or AUTH_PUBLIC_KEY (PEM)',
-  );
 }

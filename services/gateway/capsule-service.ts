@@ -68,7 +68,8 @@ export function createCapsuleService(deps: CapsuleServiceDeps): UntypedServiceIm
     try {
       return await work(caller);
     } finally {
-      await admission.release().catch(() => undefined);
+      // The answer need not wait for the lease to be handed back.
+      void admission.release().catch(() => undefined);
     }
   }
 

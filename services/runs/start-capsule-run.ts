@@ -15,10 +15,10 @@ import { CapsuleRunRequestError } from './errors';
  * attributes and memo set from the first event, so the Web UI and visibility filters see the run
  * at once.
  *
- * Idempotency: a caller's request id (or an event id) maps to one workflow id per tenant, and the
- * start uses "use existing" on a running id and "reject duplicate" on a closed one, so a retried
- * request returns the run the first attempt started, never a second one. Reusing a request id
- * for different input is refused rather than silently answered with the other run.
+ * Idempotency: a caller's request id (or an event id) maps to one workflow id per tenant, and no
+ * second run may take an id, running or closed, so a retried request returns the run the first
+ * attempt started, never a second one. Reusing a request id for different input is refused
+ * rather than silently answered with the other run.
  */
 
 /** What the registry lookup needs: the capsule registry's `show`. */
@@ -142,13 +142,14 @@ export async function startCapsuleRun(
     tenant: request.tenant,
   };
   const capsule = { id: record.id, version: record.version };
-  let runId: string;
   try {
+    // A running or closed run holding the id makes the start fail: the fresh start (the common
+    // case) costs one call, a retry one more to find the run and check it was the same request.
     const handle = await client.workflow.start(WORKFLOW_TYPES.capsule, {
       taskQueue,
       workflowId,
       args: [input],
-      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdConflictPolicy: 'FAIL',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: SEARCH_ATTRIBUTES.capsuleId, value: record.id },
@@ -158,23 +159,19 @@ export async function startCapsuleRun(
       ],
       memo: { capsule: `${record.id}@${record.version}`, requestDigest: digest },
     });
-    runId = handle.firstExecutionRunId;
+    return { workflowId, runId: handle.firstExecutionRunId, capsule };
   } catch (err) {
-    // A closed run holds the id: an earlier attempt of this request was served.
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    runId = (await client.workflow.getHandle(workflowId).describe()).runId;
+    if (request.requestId === undefined && request.workflowId === undefined) throw err;
   }
-  if (request.requestId !== undefined || request.workflowId !== undefined) {
-    // The id may name an earlier attempt's run: it must have been started for the same request.
-    const { memo } = await client.workflow.getHandle(workflowId, runId).describe();
-    if (memo?.requestDigest !== undefined && memo.requestDigest !== digest) {
-      throw new CapsuleRunRequestError(
-        'already_exists',
-        request.requestId !== undefined ? 'request_id' : 'workflow_id',
-        `${request.requestId !== undefined ? 'request id' : 'workflow id'} already names run ${workflowId}, ` +
-          'started with a different capsule, parameters or files; use a new one for a new run',
-      );
-    }
+  const { runId, memo } = await client.workflow.getHandle(workflowId).describe();
+  if (memo?.requestDigest !== digest) {
+    throw new CapsuleRunRequestError(
+      'already_exists',
+      request.requestId !== undefined ? 'request_id' : 'workflow_id',
+      `${request.requestId !== undefined ? 'request id' : 'workflow id'} already names run ${workflowId}, ` +
+        'started with a different capsule, parameters or files; use a new one for a new run',
+    );
   }
   return { workflowId, runId, capsule };
 }

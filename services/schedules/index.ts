@@ -41,3 +41,4 @@ export {
   scheduleSearchAttributes,
   scheduleSpec,
 } from './schedule-options';
+export { syncCapsuleSchedules } from './sync';

@@ -24,3 +24,4 @@ export {
   type TriggerConsumerOptions,
 } from './consumer';
 export { createWebhookServer, PUBLISH_EVENTS_SCOPE, type WebhookServerDeps } from './webhook';
+export { eventDispatcherFor, startEventWebhook } from './start-webhook';

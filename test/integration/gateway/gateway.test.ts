@@ -418,6 +418,40 @@ describe('tenant limits', () => {
     neighbour.close();
     await limited.close(1000);
   });
+
+  it('over its concurrency cap a tenant is answered RESOURCE_EXHAUSTED until an open stream closes', async () => {
+    const capped = await startGatewayServer(
+      {
+        client: h.client,
+        pool: h.store.pool,
+        registry: createCapsuleRegistry({ pool: h.store.pool }),
+        verifier: createJwtVerifier({ jwks: { keys: [publicJwk] }, issuer: ISSUER, audience: AUDIENCE }),
+        limits: createTenantLimits({ redis: h.redis, ratePerSecond: 1000, burst: 1000, maxConcurrent: 1 }),
+        // No worker polls here: the run stays open, and so does its watch stream.
+        taskQueue: `idle-${randomUUID().slice(0, 8)}`,
+        logger: createLogger({ level: 'silent' }),
+        maxMessageBytes: 64 * 1024,
+      },
+      { host: '127.0.0.1', port: 0 },
+    );
+    const tenant = `cap-${randomUUID().slice(0, 8)}`;
+    const client = clientFor(await token({ tenant }), capped.address);
+    const run = await client.startRun({ capsule: SUMMARY, files: SUMMARY_FILES });
+    const abort = new AbortController();
+    const watching = collect(client.watch(run.workflowId, { signal: abort.signal }));
+    // The stream is admitted once the gateway has read the run's first events.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const refused = await refusal(client.getRun(run.workflowId));
+    expect(refused.codeName).toBe('RESOURCE_EXHAUSTED');
+    expect(refused.message).toMatch(/1 calls or streams open/);
+    abort.abort();
+    await watching;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(client.getRun(run.workflowId)).resolves.toMatchObject({ run: { status: 'RUNNING' } });
+    await h.client.workflow.getHandle(run.workflowId).terminate('test over');
+    client.close();
+    await capped.close(1000);
+  });
 });
 
 describe('health and reflection', () => {
