@@ -36,5 +36,7 @@ export function createConfiguredVerifier(
     jwks: verificationKeysFromEnv(config, fallback),
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
+    // Services take many calls per token: check each signature once per 30 s.
+    cacheMs: 30_000,
   });
 }

@@ -35,7 +35,16 @@ export interface JwtVerifierOptions {
   algorithms?: string[];
   /** Allowed clock skew. @default 30 s */
   clockToleranceSeconds?: number;
+  /**
+   * Remember a verified token this long (never past its `exp`), so a service taking many calls
+   * with one token verifies its signature once. A key removed from the set stops being trusted
+   * for remembered tokens after at most this long. @default 0 (off)
+   */
+  cacheMs?: number;
 }
+
+/** Tokens remembered at most (the oldest is forgotten first). */
+const CACHE_ENTRIES = 10_000;
 
 /** Verifies admin JWTs (cross-team contract: EdDSA/ES256, iss, aud, `scope` capabilities). */
 export interface JwtVerifier {
@@ -60,11 +69,28 @@ export function createJwtVerifier({
   audience,
   algorithms = ['EdDSA', 'Ed25519', 'ES256'],
   clockToleranceSeconds = 30,
+  cacheMs = 0,
 }: JwtVerifierOptions): JwtVerifier {
   const keys = keyResolver(jwks);
+  const remembered = new Map<string, { principal: Principal; until: number }>();
 
   async function verify(token: string | undefined): Promise<Principal> {
     if (!token) throw new AuthError(401, 'missing_token', 'a bearer token is required');
+    if (cacheMs > 0) {
+      const hit = remembered.get(token);
+      if (hit && hit.until > Date.now()) return hit.principal;
+      if (hit) remembered.delete(token);
+    }
+    const principal = await verifyUncached(token);
+    if (cacheMs > 0) {
+      const expires = (principal.claims.exp ?? 0) * 1000;
+      remembered.set(token, { principal, until: Math.min(expires, Date.now() + cacheMs) });
+      if (remembered.size > CACHE_ENTRIES) remembered.delete(remembered.keys().next().value!);
+    }
+    return principal;
+  }
+
+  async function verifyUncached(token: string): Promise<Principal> {
     try {
       const { payload } = await jwtVerify(token, keys, {
         issuer,

@@ -70,3 +70,34 @@ describe('createJwtVerifier', () => {
     });
   });
 });
+
+describe('createJwtVerifier with cacheMs', () => {
+  it('verifies a token once, still checks capabilities per call, and never serves a token past exp', async () => {
+    const issuer = await createTestIssuer();
+    const verifier = createJwtVerifier({
+      jwks: { keys: [issuer.publicJwk] },
+      issuer: TEST_ISSUER,
+      audience: TEST_AUDIENCE,
+      cacheMs: 60_000,
+      clockToleranceSeconds: 0,
+    });
+    const token = await issuer.token({ scope: 'capsule:read' });
+    const first = await verifier.verify(token);
+    // The same principal object: the signature was not checked again.
+    expect(await verifier.verify(token)).toBe(first);
+    expect(await failure(verifier.authorize(`Bearer ${token}`, ['capsule:run']))).toEqual({
+      status: 403,
+      code: 'insufficient_scope',
+    });
+    // A token expiring in 1 s is remembered only until then.
+    const shortLived = await issuer.token({ expiresIn: 1 });
+    await verifier.verify(shortLived);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(await failure(verifier.verify(shortLived))).toMatchObject({ status: 401, code: 'expired' });
+    // A forged token is never remembered as valid.
+    const stranger = await createTestIssuer();
+    const forged = await stranger.token();
+    expect((await failure(verifier.verify(forged))).status).toBe(401);
+    expect((await failure(verifier.verify(forged))).status).toBe(401);
+  });
+});
