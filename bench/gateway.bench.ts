@@ -28,7 +28,7 @@ import { createLogger } from '../services/logger';
 import { publishLibrary } from '../services/platform/publish-library';
 import { startCapsuleRun } from '../services/runs';
 import { eventsQuery } from '../workflows/shared/definitions';
-import { startRuntimeHarness } from '../test/fixtures/runtime/harness';
+import { behavingModelEnv, startRuntimeHarness } from '../test/fixtures/runtime/harness';
 import { startBehavingModel } from '../test/support/fake-slm';
 import { percentile, report } from './format';
 
@@ -47,13 +47,7 @@ export default async function gatewayBench(): Promise<void> {
   const model = await startBehavingModel({ apiKey: KEY });
   const h = await startRuntimeHarness('bench_gateway', {
     constitution: 'default',
-    env: {
-      OPENAI_API_KEY: KEY,
-      OPENAI_BASE_URL: model.openAiBaseURL,
-      ANTHROPIC_API_KEY: KEY,
-      ANTHROPIC_BASE_URL: model.anthropicBaseURL,
-      SLM_RATE_LIMITS: 'openai=1000000,anthropic=1000000',
-    },
+    env: behavingModelEnv(model, KEY),
   });
   await publishLibrary(h.store.pool, { snapshotTenants: ['bench'] });
   const pair = await generateKeyPair('EdDSA');

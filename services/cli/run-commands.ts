@@ -125,6 +125,7 @@ async function runCapsule(ref: string, options: RunOptions): Promise<void> {
           files,
           tenant: options.tenant ?? DEFAULT_TENANT,
           trigger: { kind: 'manual', by: 'somagent capsule run' },
+          resolved: record,
           ...(options.workflowId ? { workflowId: options.workflowId } : {}),
         },
       );

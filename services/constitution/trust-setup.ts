@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import type { Pool } from 'pg';
 import { createTrustStore, type TrustStore } from '../../constitution';
 import { loadJwks, mergeJwks } from '../auth';
@@ -14,6 +15,8 @@ export interface ConstitutionTrust {
   trustStore: TrustStore;
   /** Keys of admin tokens (AUTH_JWKS). */
   authJwks: Jwks;
+  /** Outside production: the local development key's public half (it also signs local tokens). */
+  devPublicJwk: JWK | null;
 }
 
 /**
@@ -47,5 +50,5 @@ export async function prepareConstitutionTrust({
   if (devKey && config.CONSTITUTION_BOOTSTRAP_DEFAULT) {
     await publishDefaultIfEmpty({ store: createConstitutionStore(pool), trustStore, key: devKey, logger });
   }
-  return { trustStore, authJwks };
+  return { trustStore, authJwks, devPublicJwk: devKey?.publicJwk ?? null };
 }

@@ -37,3 +37,4 @@ export {
   type ConstitutionConsumerOptions,
 } from './constitution-updates';
 export { pruneProcessedEvents } from './maintenance';
+export { startWhenReachable } from './start-when-reachable';

@@ -1,10 +1,11 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from '../config';
 import { onShutdownSignal } from '../shutdown-signal';
-import { createKafka, ensureTopics, kafkaOptionsFromConfig, retryUntil, startMetricsServer } from '../kafka';
+import { createKafka, ensureTopics, kafkaOptionsFromConfig, startMetricsServer } from '../kafka';
 import { createLogger } from '../logger';
 import { createPool, migrate } from '../postgres';
 import { createAuditConsumer } from './audit-consumer';
+import { startWhenReachable } from './start-when-reachable';
 import { createTrainingConsumer } from './training-consumer';
 
 /**
@@ -30,17 +31,7 @@ async function main(): Promise<void> {
     // Kafka may be down when we start: wait for it rather than crash-loop.
     await Promise.all(
       consumers.map((c) =>
-        retryUntil(
-          async () => {
-            try {
-              await c.start();
-            } catch (err) {
-              await c.stop().catch(() => undefined);
-              throw err;
-            }
-          },
-          { logger, what: 'start a Kafka consumer', signal: shutdownSignal },
-        ),
+        startWhenReachable(c, { logger, what: 'start a Kafka consumer', signal: shutdownSignal }),
       ),
     );
     await stopping;

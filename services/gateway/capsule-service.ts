@@ -73,6 +73,13 @@ export function createCapsuleService(deps: CapsuleServiceDeps): UntypedServiceIm
     }
   }
 
+  /** A run of the caller's tenant and its current status: what every steering call checks first. */
+  async function runAndStatus(caller: Caller, workflowId: string) {
+    const description = await describeTenantRun(client, workflowId, caller.tenant);
+    const handle = client.workflow.getHandle(description.workflowId);
+    return { handle, run: await handle.query(statusQuery) };
+  }
+
   function fail(method: string, err: unknown): ReturnType<typeof toServiceError>['error'] {
     const { error, known } = toServiceError(err);
     if (!known) logger.error({ err, method }, 'gateway call failed');
@@ -180,9 +187,10 @@ export function createCapsuleService(deps: CapsuleServiceDeps): UntypedServiceIm
         caller,
         request: { workflowId: string; approvalId: string; approved: boolean; comment: string },
       ) => {
-        const description = await describeTenantRun(client, request.workflowId, caller.tenant);
-        const handle = client.workflow.getHandle(description.workflowId);
-        const { pendingApprovals } = await handle.query(statusQuery);
+        const {
+          handle,
+          run: { pendingApprovals },
+        } = await runAndStatus(caller, request.workflowId);
         if (!pendingApprovals.some((a) => a.approvalId === request.approvalId)) {
           const open = pendingApprovals.map((a) => a.approvalId);
           throw new GatewayError(
@@ -206,9 +214,10 @@ export function createCapsuleService(deps: CapsuleServiceDeps): UntypedServiceIm
       'ReviewStep',
       CAPABILITIES.approve,
       async (caller, request: { workflowId: string; stepId: string; approved: boolean; comment: string }) => {
-        const description = await describeTenantRun(client, request.workflowId, caller.tenant);
-        const handle = client.workflow.getHandle(description.workflowId);
-        const { steps } = await handle.query(statusQuery);
+        const {
+          handle,
+          run: { steps },
+        } = await runAndStatus(caller, request.workflowId);
         const step = steps.find((s) => s.id === request.stepId);
         if (!step) {
           throw new GatewayError(
@@ -236,8 +245,9 @@ export function createCapsuleService(deps: CapsuleServiceDeps): UntypedServiceIm
             'somagent-field': 'text',
           });
         }
-        const description = await describeTenantRun(client, request.workflowId, caller.tenant);
-        const { steps } = await client.workflow.getHandle(description.workflowId).query(statusQuery);
+        const {
+          run: { steps },
+        } = await runAndStatus(caller, request.workflowId);
         const step = steps.find((s) => s.id === request.stepId);
         if (!step || step.state !== 'running' || !step.childWorkflowId || step.kind !== 'persona') {
           const running = steps.filter((s) => s.state === 'running' && s.kind === 'persona').map((s) => s.id);

@@ -1,5 +1,6 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { type Client, type WorkflowExecutionDescription, WorkflowFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { describeFailure } from '../../workflows/failures';
 import { SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
 import type { JsonValue } from '../../workflows/shared/types';
@@ -43,7 +44,7 @@ export async function describeTenantRun(
   try {
     description = await client.workflow.getHandle(workflowId).describe();
   } catch (err) {
-    if ((err as { name?: string }).name === 'WorkflowNotFoundError') {
+    if (err instanceof WorkflowNotFoundError) {
       throw new GatewayError(grpcStatus.NOT_FOUND, `no run ${workflowId} in tenant "${tenant}"`);
     }
     throw err;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import type { Pool } from 'pg';
 import type { GateDecisionData } from '../../workers/gate/record-decision';
 import { eventsQuery } from '../../workflows/shared/definitions';
@@ -52,7 +52,8 @@ export async function* watchRun({
   const cursor: WatchCursor = { ...from };
   let state: RunStatus = initialStatus();
   let read = 0;
-  let closed = false;
+  /** The run's description once it has closed (what the last message reports). */
+  let closedAs: WorkflowExecutionDescription | undefined;
   let lastDescribe = 0;
   const message = (time: string | Date, event: Record<string, unknown>): WatchMessage => ({
     cursor: encodeCursor(cursor),
@@ -61,10 +62,12 @@ export async function* watchRun({
   });
 
   while (!signal.aborted) {
-    if (!closed && (state.finishedAt !== null || Date.now() - lastDescribe >= DESCRIBE_EVERY_MS)) {
+    if (!closedAs && (state.finishedAt !== null || Date.now() - lastDescribe >= DESCRIBE_EVERY_MS)) {
       lastDescribe = Date.now();
-      closed = (await handle.describe()).status.name !== 'RUNNING';
+      const description = await handle.describe();
+      if (description.status.name !== 'RUNNING') closedAs = description;
     }
+    const closed = closedAs !== undefined;
     // A closed run's log is final; read it to the end before saying how it ended.
     for (let more = true; more;) {
       // A query racing the run's close can hang until the server's query timeout: bound it.
@@ -97,8 +100,8 @@ export async function* watchRun({
       }
       more = closed && batch.more;
     }
-    if (closed) {
-      const description = await handle.describe();
+    if (closedAs) {
+      const description = closedAs;
       const outcome = await closedRunOutcome(client, workflowId, runId);
       yield message(description.closeTime ?? new Date(), {
         finished: {

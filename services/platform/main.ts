@@ -5,11 +5,7 @@ import { Runtime } from '@temporalio/worker';
 import { onShutdownSignal } from '../shutdown-signal';
 import { startWorkerRuntime } from '../../workers/worker-runtime';
 import { loadConfig, redactUrl, type Config } from '../config';
-import {
-  loadOrCreateDevSigningKey,
-  prepareConstitutionTrust,
-  startConstitutionService,
-} from '../constitution';
+import { prepareConstitutionTrust, startConstitutionService } from '../constitution';
 import { startGateway } from '../gateway';
 import { type SyncReport, syncCapsuleSchedules } from '../schedules';
 import { eventDispatcherFor, startEventWebhook } from '../triggers';
@@ -122,10 +118,7 @@ async function main(): Promise<number> {
     started.push({ kind: 'redis', address: '', stop: () => Promise.resolve(redis.disconnect()) });
     // Outside production, and unless AUTH_JWKS / AUTH_PUBLIC_KEY name the identity provider's
     // keys, the gateway trusts the local development key `somagent run` signs local tokens with.
-    const devKey =
-      platformConfig.NODE_ENV === 'production'
-        ? undefined
-        : await loadOrCreateDevSigningKey({ dataDir: platformConfig.SOMAGENT_DATA_DIR, logger });
+    const devKeys = trust.devPublicJwk ? { fallbackKeys: { keys: [trust.devPublicJwk] } } : {};
     const gateway = await startGateway({
       config: platformConfig,
       client,
@@ -133,7 +126,7 @@ async function main(): Promise<number> {
       redis,
       logger,
       port: (await isPortFree(config.GATEWAY_PORT)) ? config.GATEWAY_PORT : await freePort(),
-      ...(devKey ? { fallbackKeys: { keys: [devKey.publicJwk] } } : {}),
+      ...devKeys,
     });
     started.push({ kind: 'gateway', address: gateway.address, stop: () => gateway.close() });
     const webhook = await startEventWebhook({
@@ -141,7 +134,7 @@ async function main(): Promise<number> {
       dispatch: eventDispatcherFor({ client, pool, config: platformConfig }),
       logger,
       port: (await isPortFree(config.EVENT_WEBHOOK_PORT)) ? config.EVENT_WEBHOOK_PORT : await freePort(),
-      ...(devKey ? { fallbackKeys: { keys: [devKey.publicJwk] } } : {}),
+      ...devKeys,
     });
     started.push({ kind: 'webhook', address: webhook.url, stop: () => webhook.close() });
     // The library's schedule triggers become Temporal Schedules (the Web UI's Schedules page).

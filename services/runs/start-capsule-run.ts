@@ -37,6 +37,8 @@ export interface StartCapsuleRunRequest {
   requestId?: string;
   /** An explicit workflow id (CLI `--workflow-id`); wins over `requestId`. */
   workflowId?: string;
+  /** The registry record of `capsule` when the caller has looked it up already. */
+  resolved?: VersionRecord<Capsule>;
 }
 
 export interface StartedCapsuleRun {
@@ -87,7 +89,7 @@ export async function startCapsuleRun(
       `expected a capsule reference id@range, e.g. meetings.transcript-summary@^1 (got "${request.capsule}")`,
     );
   }
-  const record = await registry.show<Capsule>('capsule', request.capsule);
+  const record = request.resolved ?? (await registry.show<Capsule>('capsule', request.capsule));
   if (!record) {
     throw new CapsuleRunRequestError(
       'not_found',

@@ -1,7 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig } from '../config';
-import { createKafka, kafkaOptionsFromConfig, retryUntil, startMetricsServer } from '../kafka';
+import { startWhenReachable } from '../consumers';
+import { createKafka, kafkaOptionsFromConfig, startMetricsServer } from '../kafka';
 import { createLogger } from '../logger';
 import { createDataConverter } from '../payloads';
 import { createPool } from '../postgres';
@@ -39,17 +40,7 @@ async function main(): Promise<void> {
   try {
     const webhook = await startEventWebhook({ config, dispatch, logger });
     const metrics = await startMetricsServer(registry, { port: config.METRICS_PORT });
-    await retryUntil(
-      async () => {
-        try {
-          await consumer.start();
-        } catch (err) {
-          await consumer.stop().catch(() => undefined);
-          throw err;
-        }
-      },
-      { logger, what: 'start the event-trigger consumer', signal },
-    );
+    await startWhenReachable(consumer, { logger, what: 'start the event-trigger consumer', signal });
     await stopping;
     await webhook.close();
     await metrics.close();

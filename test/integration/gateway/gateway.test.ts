@@ -17,7 +17,7 @@ import {
 import { createLogger } from '../../../services/logger';
 import { publishLibrary } from '../../../services/platform/publish-library';
 import { startBehavingModel, type BehavingModel } from '../../support/fake-slm';
-import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
+import { behavingModelEnv, startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
 
 // The gateway as a service in another language would use it: real gRPC over a socket to the
 // gateway, which runs capsules on the devserver through a real worker, with tokens signed by a
@@ -80,42 +80,39 @@ async function collect(events: AsyncIterable<WatchEvent>, until?: (e: WatchEvent
   return seen;
 }
 
-beforeAll(async () => {
-  model = await startBehavingModel({ apiKey: KEY });
-  h = await startRuntimeHarness('gateway_e2e', {
-    constitution: 'default',
-    env: {
-      OPENAI_API_KEY: KEY,
-      OPENAI_BASE_URL: model.openAiBaseURL,
-      ANTHROPIC_API_KEY: KEY,
-      ANTHROPIC_BASE_URL: model.anthropicBaseURL,
-      SLM_RATE_LIMITS: 'openai=100000,anthropic=100000',
-    },
-  });
-  await publishLibrary(h.store.pool, { snapshotTenants: ['acme'] });
-  const pair = await generateKeyPair('EdDSA', { extractable: true });
-  signingKey = pair.privateKey;
-  publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'gateway-test', alg: 'EdDSA' };
-  foreignKey = (await generateKeyPair('EdDSA')).privateKey;
-  gateway = await startGatewayServer(
+/** A gateway on this file's devserver and worker, with the given tenant limits. */
+function serveGateway(
+  limits: { ratePerSecond: number; burst: number; maxConcurrent: number },
+  taskQueue = h.taskQueue,
+): Promise<RunningGateway> {
+  return startGatewayServer(
     {
       client: h.client,
       pool: h.store.pool,
       registry: createCapsuleRegistry({ pool: h.store.pool }),
       verifier: createJwtVerifier({ jwks: { keys: [publicJwk] }, issuer: ISSUER, audience: AUDIENCE }),
-      limits: createTenantLimits({
-        redis: h.redis,
-        ratePerSecond: 1000,
-        burst: 1000,
-        maxConcurrent: 500,
-      }),
-      taskQueue: h.taskQueue,
+      limits: createTenantLimits({ redis: h.redis, ...limits }),
+      taskQueue,
       logger: createLogger({ level: 'silent' }),
       maxMessageBytes: 256 * 1024,
       watchPollMs: 100,
     },
     { host: '127.0.0.1', port: 0 },
   );
+}
+
+beforeAll(async () => {
+  model = await startBehavingModel({ apiKey: KEY });
+  h = await startRuntimeHarness('gateway_e2e', {
+    constitution: 'default',
+    env: behavingModelEnv(model, KEY),
+  });
+  await publishLibrary(h.store.pool, { snapshotTenants: ['acme'] });
+  const pair = await generateKeyPair('EdDSA', { extractable: true });
+  signingKey = pair.privateKey;
+  publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'gateway-test', alg: 'EdDSA' };
+  foreignKey = (await generateKeyPair('EdDSA')).privateKey;
+  gateway = await serveGateway({ ratePerSecond: 1000, burst: 1000, maxConcurrent: 500 });
 });
 afterAll(async () => {
   await gateway?.close(1000);
@@ -391,19 +388,7 @@ describe('steering over gRPC', () => {
 
 describe('tenant limits', () => {
   it('over the rate a tenant is answered RESOURCE_EXHAUSTED with a retry delay; other tenants are not', async () => {
-    const limited = await startGatewayServer(
-      {
-        client: h.client,
-        pool: h.store.pool,
-        registry: createCapsuleRegistry({ pool: h.store.pool }),
-        verifier: createJwtVerifier({ jwks: { keys: [publicJwk] }, issuer: ISSUER, audience: AUDIENCE }),
-        limits: createTenantLimits({ redis: h.redis, ratePerSecond: 0.5, burst: 3, maxConcurrent: 10 }),
-        taskQueue: h.taskQueue,
-        logger: createLogger({ level: 'silent' }),
-        maxMessageBytes: 64 * 1024,
-      },
-      { host: '127.0.0.1', port: 0 },
-    );
+    const limited = await serveGateway({ ratePerSecond: 0.5, burst: 3, maxConcurrent: 10 });
     const tenant = `rate-${randomUUID().slice(0, 8)}`;
     const client = clientFor(await token({ tenant }), limited.address);
     for (let i = 0; i < 3; i++) await client.listRuns({});
@@ -420,19 +405,10 @@ describe('tenant limits', () => {
   });
 
   it('over its concurrency cap a tenant is answered RESOURCE_EXHAUSTED until an open stream closes', async () => {
-    const capped = await startGatewayServer(
-      {
-        client: h.client,
-        pool: h.store.pool,
-        registry: createCapsuleRegistry({ pool: h.store.pool }),
-        verifier: createJwtVerifier({ jwks: { keys: [publicJwk] }, issuer: ISSUER, audience: AUDIENCE }),
-        limits: createTenantLimits({ redis: h.redis, ratePerSecond: 1000, burst: 1000, maxConcurrent: 1 }),
-        // No worker polls here: the run stays open, and so does its watch stream.
-        taskQueue: `idle-${randomUUID().slice(0, 8)}`,
-        logger: createLogger({ level: 'silent' }),
-        maxMessageBytes: 64 * 1024,
-      },
-      { host: '127.0.0.1', port: 0 },
+    // No worker polls its task queue: the run stays open, and so does its watch stream.
+    const capped = await serveGateway(
+      { ratePerSecond: 1000, burst: 1000, maxConcurrent: 1 },
+      `idle-${randomUUID().slice(0, 8)}`,
     );
     const tenant = `cap-${randomUUID().slice(0, 8)}`;
     const client = clientFor(await token({ tenant }), capped.address);

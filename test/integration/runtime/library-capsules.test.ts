@@ -8,7 +8,7 @@ import { compileOutputValidator } from '../../../workflows/output-schema';
 import { approveSignal, planQuery, reviewSignal, statusQuery } from '../../../workflows/shared/definitions';
 import type { CapsuleRunResult, JsonValue } from '../../../workflows/shared/types';
 import { startBehavingModel, type BehavingModel, type RecordedRequest } from '../../support/fake-slm';
-import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
+import { behavingModelEnv, startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
 
 // Every capsule of the shipped library, with every shipped persona, runs to Completed on the
 // devserver under the shipped default constitution, against a model that behaves like a real one
@@ -82,13 +82,7 @@ beforeAll(async () => {
   });
   h = await startRuntimeHarness('runtime_library', {
     constitution: 'default',
-    env: {
-      OPENAI_API_KEY: KEY,
-      OPENAI_BASE_URL: model.openAiBaseURL,
-      ANTHROPIC_API_KEY: KEY,
-      ANTHROPIC_BASE_URL: model.anthropicBaseURL,
-      SLM_RATE_LIMITS: 'openai=100000,anthropic=100000',
-    },
+    env: behavingModelEnv(model, KEY),
   });
   // The library and its sample memory snapshots, for the tenant the runs use.
   await publishLibrary(h.store.pool, { snapshotTenants: [TENANT] });
