@@ -4,8 +4,10 @@ import type { Pool } from 'pg';
 import type { Registry } from 'prom-client';
 import { createExecution, RUN_INPUTS_ACTIVITY, RUN_INPUTS_TOOL, runInputsToolCall } from '../activities';
 import { createCapsuleLoaderActivities } from '../activities/capsule-loader';
+import { createIdentityActivities } from '../activities/identity';
 import type { ToolDescriptor } from '../activities/tools/registry';
 import { createCapsuleRegistry } from '../capsules/registry/registry-store';
+import type { VerificationKeys } from '../services/auth';
 import type { Config } from '../services/config';
 import type { Logger } from '../services/logger';
 import { createDataConverter } from '../services/payloads';
@@ -60,6 +62,11 @@ export interface SomagentWorkerDeps {
   metricsRegistry?: Registry;
   /** Workflow cache size; omitted: the SDK's default (sized from the heap limit). */
   maxCachedWorkflows?: number;
+  /**
+   * Keys approvers' tokens are checked with when AUTH_PUBLIC_KEY / AUTH_JWKS are unset (outside
+   * production: the local development key). Omitted and unconfigured: every token is refused.
+   */
+  identityFallbackKeys?: VerificationKeys;
 }
 
 /**
@@ -76,9 +83,14 @@ export async function createSomagentWorker(deps: SomagentWorkerDeps): Promise<Wo
     logger,
     ...(deps.tools ? { tools: deps.tools } : {}),
   });
+  const identity = createIdentityActivities({ config, pool }, deps.identityFallbackKeys);
   const activities = {
     ...execution.activities,
-    ...createCapsuleLoaderActivities({ registry: createCapsuleRegistry({ pool }) }),
+    ...identity.activities,
+    ...createCapsuleLoaderActivities({
+      registry: createCapsuleRegistry({ pool }),
+      identity: { mode: identity.mode, audit: identity.audit },
+    }),
   };
   const gate = createConstitutionGate({
     pool,

@@ -1,6 +1,7 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { TrustStore } from '../constitution';
+import type { VerificationKeys } from '../services/auth';
 import type { Config } from '../services/config';
 import { prepareConstitutionTrust } from '../services/constitution';
 import { createKafka, kafkaOptionsFromConfig, startMetricsServer } from '../services/kafka';
@@ -39,6 +40,7 @@ export async function startWorkerRuntime({
   config,
   logger,
   trustStore: preparedTrustStore,
+  identityFallbackKeys: preparedFallbackKeys,
   metricsRegistry: givenRegistry,
   metrics: metricsListen,
 }: {
@@ -46,6 +48,8 @@ export async function startWorkerRuntime({
   logger: Logger;
   /** Constitution trust prepared by the caller (`npm start` shares it with the service). */
   trustStore?: TrustStore;
+  /** With `trustStore`: keys approvers' tokens fall back to (the local development key). */
+  identityFallbackKeys?: VerificationKeys;
   /** Where the gate's metrics go; omitted: a new registry when `metrics` is set, else none. */
   metricsRegistry?: Registry;
   /**
@@ -95,8 +99,13 @@ export async function startWorkerRuntime({
       namespace: config.TEMPORAL_NAMESPACE,
       logger,
     });
-    const trustStore =
-      preparedTrustStore ?? (await prepareConstitutionTrust({ config, logger, pool })).trustStore;
+    const trust = preparedTrustStore
+      ? { trustStore: preparedTrustStore, fallback: preparedFallbackKeys }
+      : await prepareConstitutionTrust({ config, logger, pool }).then((t) => ({
+          trustStore: t.trustStore,
+          fallback: t.devPublicJwk ? { keys: [t.devPublicJwk] } : undefined,
+        }));
+    const trustStore = trust.trustStore;
     const started = createConstitutionHolder({
       pool,
       trustStore,
@@ -122,6 +131,7 @@ export async function startWorkerRuntime({
       redis,
       holder: started,
       ...(metricsRegistry ? { metricsRegistry } : {}),
+      ...(trust.fallback ? { identityFallbackKeys: trust.fallback } : {}),
     });
     return {
       worker,

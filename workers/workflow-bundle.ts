@@ -12,6 +12,7 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [
   require.resolve('../workflows/gate-context-interceptor'),
   require.resolve('../workflows/approval-interceptor'),
+  require.resolve('../workflows/identity-interceptor'),
 ];
 
 /**

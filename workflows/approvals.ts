@@ -30,8 +30,16 @@ export interface PendingApproval {
 export interface ApprovalDecision {
   approvalId: string;
   approved: boolean;
+  /** Who decided, as the sender says; replaced by the token's verified subject when applied. */
   by?: string;
   comment?: string;
+  /**
+   * The approver's signed token (JWS: scope `capsule:approve`, `tenant`, `approval` = this id,
+   * `exp`, optionally `decision`); required in strict identity mode. Single use.
+   */
+  token?: string;
+  /** Set by the workflow that verified the decision (never trusted from a signal). */
+  verified?: boolean;
 }
 
 /** Where an `approve` signal must go. */
@@ -98,6 +106,12 @@ export class ApprovalRegistry {
     const dropped = this.list().filter((a) => a.workflowId === workflowId);
     for (const approval of dropped) this.pending.delete(approval.approvalId);
     return dropped;
+  }
+
+  /** The pending approval with this id, if any (without settling it). */
+  get(approvalId: string): PendingApproval | undefined {
+    const approval = this.pending.get(approvalId);
+    return approval ? { ...approval } : undefined;
   }
 
   has(approvalId: string): boolean {

@@ -14,12 +14,14 @@ import {
 import type { CapsuleLoaderActivities, LoadCapsulePlanResult } from '../activities/capsule-loader';
 import type { CapsulePlan, CapsulePlanStep, PersonaPlanStep, PlanStep } from '../capsules/plan';
 import { DEFAULT_PERSONA_TRUST } from '../capsules/persona-schema';
+import { IDENTITY_PATCH, reviewApprovalId, verifyDecision } from './approval-proof';
 import { ApprovalRegistry, type ApprovalDecision, type PendingApproval } from './approvals';
 import { BudgetLedger } from './budget-ledger';
 import { describeFailure } from './failures';
 import { buildGateContext } from './gate-context';
 import { setGateContextProvider } from './gate-context-interceptor';
 import { GraphScheduler } from './graph-scheduler';
+import { startIdentity } from './identity-interceptor';
 import { renderInstruction, type InstructionContext } from './instruction-template';
 import { personaWorkflow } from './persona';
 import { ReviewInbox, reviewOutcome, type ReviewCheckpoint } from './review-checkpoint';
@@ -95,6 +97,18 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
   const checkpoints = new Map<string, ReviewCheckpoint>();
   let cancelled: CancelSignal | undefined;
   let changed = false;
+  // New runs verify approvals and reviews and check their caller; replays of older runs do not.
+  const identityProof = patched(IDENTITY_PATCH);
+  const caller = startIdentity();
+  // Read by signal handlers; set from the input below, before the first await.
+  let runTenant: string = DEFAULT_TENANT;
+  const proofOf = (decision: { token?: string; by?: string }) => ({
+    ...(decision.token !== undefined ? { token: decision.token } : {}),
+    ...(decision.by !== undefined ? { by: decision.by } : {}),
+    tenant: runTenant,
+    workflowId,
+    runId: info.runId,
+  });
 
   // Handlers first: a signal may arrive with the first workflow task.
   setHandler(statusQuery, () => status);
@@ -103,7 +117,51 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
     return { events: events.slice(from, from + Math.max(1, Math.floor(limit))), from, total: events.length };
   });
   setHandler(planQuery, () => (plan === null ? null : (plan as unknown as { [key: string]: JsonValue })));
-  setHandler(approveSignal, (decision) => {
+  setHandler(approveSignal, async (decision) => {
+    if (identityProof) {
+      const approval = approvals.get(decision.approvalId);
+      if (!approval) return;
+      if (approval.workflowId !== workflowId) {
+        // The waiting persona verifies and applies it, then reports back (approvalSettledSignal).
+        await getExternalWorkflowHandle(approval.workflowId)
+          .signal(approveSignal, decision)
+          .catch(() => undefined);
+        return;
+      }
+      const verdict = await verifyDecision({
+        approvalId: decision.approvalId,
+        kind: 'approval',
+        approved: decision.approved,
+        ...proofOf(decision),
+      });
+      if (!verdict.ok) {
+        record({
+          type: 'approval.refused',
+          at: now(),
+          approvalId: decision.approvalId,
+          reason: verdict.reason,
+        });
+        return;
+      }
+      const applied: ApprovalDecision = {
+        approvalId: decision.approvalId,
+        approved: decision.approved,
+        by: verdict.subject,
+        verified: verdict.verified,
+        ...(decision.comment !== undefined ? { comment: decision.comment } : {}),
+      };
+      if (approvals.resolve(applied).kind !== 'local') return;
+      record({
+        type: 'approval.resolved',
+        at: now(),
+        approvalId: applied.approvalId,
+        approved: applied.approved,
+        by: verdict.subject,
+        verified: verdict.verified,
+      });
+      settled.set(applied.approvalId, applied);
+      return;
+    }
     const route = approvals.resolve(decision);
     if (route.kind === 'unknown') return;
     record({
@@ -115,8 +173,37 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
     if (route.kind === 'local') settled.set(decision.approvalId, decision);
     else void getExternalWorkflowHandle(route.targetWorkflowId).signal(approveSignal, decision);
   });
-  setHandler(reviewSignal, (signal) => {
-    if (reviewInbox.offer(signal, checkpoints).accepted) changed = true;
+  setHandler(reviewSignal, async (signal) => {
+    if (!identityProof) {
+      if (reviewInbox.offer(signal, checkpoints).accepted) changed = true;
+      return;
+    }
+    const reviewId = reviewApprovalId(workflowId, signal.stepId);
+    const verdict = await verifyDecision({
+      approvalId: reviewId,
+      kind: 'review',
+      approved: signal.verdict === 'approve',
+      ...proofOf(signal),
+    });
+    if (!verdict.ok) {
+      record({ type: 'approval.refused', at: now(), approvalId: reviewId, reason: verdict.reason });
+      return;
+    }
+    const { token: _token, ...rest } = signal;
+    const offered = reviewInbox.offer({ ...rest, by: verdict.subject }, checkpoints);
+    if (!offered.accepted) {
+      record({ type: 'approval.refused', at: now(), approvalId: reviewId, reason: offered.reason });
+      return;
+    }
+    changed = true;
+    record({
+      type: 'approval.resolved',
+      at: now(),
+      approvalId: reviewId,
+      approved: signal.verdict === 'approve',
+      by: verdict.subject,
+      verified: verdict.verified,
+    });
   });
   setHandler(cancelSignal, (signal) => {
     cancelled ??= signal;
@@ -125,7 +212,24 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
     approvals.add(approval);
     record({ type: 'approval.requested', at: now(), approval });
   });
-  setHandler(approvalSettledSignal, ({ approvalId }) => {
+  setHandler(approvalSettledSignal, ({ approvalId, approved, by, verified, refused }) => {
+    if (identityProof && refused !== undefined) {
+      record({ type: 'approval.refused', at: now(), approvalId, reason: refused });
+      return;
+    }
+    if (identityProof && approved !== null && approvals.has(approvalId)) {
+      // A persona applied a verified decision on an approval this run routed to it.
+      approvals.resolve({ approvalId, approved });
+      record({
+        type: 'approval.resolved',
+        at: now(),
+        approvalId,
+        approved,
+        ...(by !== undefined ? { by } : {}),
+        ...(verified !== undefined ? { verified } : {}),
+      });
+      return;
+    }
     if (approvals.withdraw(approvalId)) record({ type: 'approval.withdrawn', at: now(), approvalId });
   });
   setHandler(usageReportSignal, ({ workflowId: reporter, stepId, own }) => {
@@ -133,7 +237,24 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
   });
 
   const input = parseCapsuleWorkflowInput(rawInput);
-  const tenant = input.tenant ?? DEFAULT_TENANT;
+  if (
+    identityProof &&
+    (input.plan !== undefined || input.parent !== undefined) &&
+    info.parent === undefined
+  ) {
+    // A plan in the input skips the registry and the caller check: only a parent run may pass one.
+    throw ApplicationFailure.create({
+      type: WORKFLOW_ERROR_TYPES.RunUnauthorized,
+      message:
+        'input.plan and input.parent are set by a parent capsule run only: start a capsule by ' +
+        '"id@version" (or an inline document, with the capsule:inline capability) instead',
+      nonRetryable: true,
+    });
+  }
+  // The tenant comes from the verified caller; input naming another is refused when the plan loads.
+  const callerTenant = identityProof && caller.kind === 'identity' ? caller.identity.tenant : undefined;
+  const tenant = input.tenant ?? callerTenant ?? DEFAULT_TENANT;
+  runTenant = tenant;
   const trigger = input.trigger?.kind ?? 'manual';
   const depth = input.parent ? input.parent.depth + 1 : 0;
   const rootWorkflowId = input.parent ? rootOf(input) : workflowId;
@@ -177,6 +298,16 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
         capsule: input.capsule,
         ...(input.params ? { params: input.params } : {}),
         tenant,
+        ...(identityProof && info.parent === undefined
+          ? {
+              start: {
+                caller,
+                ...(input.tenant !== undefined ? { requestedTenant: input.tenant } : {}),
+                workflowId,
+                runId: info.runId,
+              },
+            }
+          : {}),
       });
       plan = result.plan;
       loaded = result;

@@ -18,6 +18,7 @@ import {
 import { DEFAULT_PRICES, priceOf } from '../capsules/prices';
 import { DELEGATE_TOOL, FINISH_TOOL, decideNextTurn, triageToolCalls, type ToolCall } from './agent-loop';
 import { withApproval, type GrantedApproval } from './approval-interceptor';
+import { IDENTITY_PATCH, verifyDecision } from './approval-proof';
 import { ApprovalRegistry, type ApprovalDecision, type PendingApproval } from './approvals';
 import { BudgetLedger, type BudgetAmount } from './budget-ledger';
 import {
@@ -169,7 +170,50 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
     }),
   );
 
-  setHandler(approveSignal, (decision) => {
+  // New runs apply an approval only once `verifyApproval` holds its proof; replays of older runs do not.
+  const identityProof = patched(IDENTITY_PATCH);
+  setHandler(approveSignal, async (decision) => {
+    if (identityProof) {
+      const approval = approvals.get(decision.approvalId);
+      if (!approval) return;
+      if (approval.workflowId !== ownId) {
+        await getExternalWorkflowHandle(approval.workflowId)
+          .signal(approveSignal, decision)
+          .catch(() => undefined);
+        return;
+      }
+      const verdict = await verifyDecision({
+        approvalId: decision.approvalId,
+        kind: 'approval',
+        approved: decision.approved,
+        ...(decision.token !== undefined ? { token: decision.token } : {}),
+        ...(decision.by !== undefined ? { by: decision.by } : {}),
+        tenant,
+        workflowId: ownId,
+        runId: info.runId,
+      });
+      if (!verdict.ok) {
+        if (!isRoot) {
+          await getExternalWorkflowHandle(input.rootWorkflowId)
+            .signal(approvalSettledSignal, {
+              approvalId: decision.approvalId,
+              approved: null,
+              refused: verdict.reason,
+            })
+            .catch(() => undefined);
+        }
+        return;
+      }
+      const applied: ApprovalDecision = {
+        approvalId: decision.approvalId,
+        approved: decision.approved,
+        by: verdict.subject,
+        verified: verdict.verified,
+        ...(decision.comment !== undefined ? { comment: decision.comment } : {}),
+      };
+      if (approvals.resolve(applied).kind === 'local') settled.set(applied.approvalId, applied);
+      return;
+    }
     const route = approvals.resolve(decision);
     if (route.kind === 'local') settled.set(decision.approvalId, decision);
     else if (route.kind === 'forward') {
@@ -641,6 +685,8 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
       await getExternalWorkflowHandle(input.rootWorkflowId).signal(approvalSettledSignal, {
         approvalId: pending.approvalId,
         approved: withdrawn ? null : decision.approved,
+        ...(!withdrawn && decision.by !== undefined ? { by: decision.by } : {}),
+        ...(!withdrawn && decision.verified !== undefined ? { verified: decision.verified } : {}),
       });
     }
     return decision;

@@ -116,7 +116,17 @@ export type RunEvent =
   /** `own` is the workflow's own cumulative usage, descendants excluded; it replaces the last report. */
   | { type: 'usage'; at: string; workflowId: string; stepId?: string; own: Usage }
   | { type: 'approval.requested'; at: string; approval: PendingApproval }
-  | { type: 'approval.resolved'; at: string; approvalId: string; approved: boolean }
+  | {
+      type: 'approval.resolved';
+      at: string;
+      approvalId: string;
+      approved: boolean;
+      /** The verified subject (or, unverified in local mode, the sender's `by`). */
+      by?: string;
+      verified?: boolean;
+    }
+  /** A decision whose proof did not hold (forged, expired, replayed, other tenant): still pending. */
+  | { type: 'approval.refused'; at: string; approvalId: string; reason: string }
   | { type: 'approval.withdrawn'; at: string; approvalId: string }
   | { type: 'gate.decision'; at: string; decision: 'allow' | 'review' | 'deny' }
   | { type: 'run.finished'; at: string; status: 'completed' | 'failed' | 'cancelled' };
@@ -245,6 +255,8 @@ export function reduceStatus(state: RunStatus, event: RunEvent): RunStatus {
         decisions: { ...state.decisions, [key]: state.decisions[key] + 1 },
       };
     }
+    case 'approval.refused':
+      return next;
     case 'approval.withdrawn':
       return {
         ...next,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig, redactConfig } from '../config';
+import { registerApproveCommands } from './approve-commands';
 import { registerConstitutionCommands } from './constitution-commands';
 import { registerEventCommands } from './events-commands';
 import { registerExecutionCommands } from './execution-commands';
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
   const capsule = registerCapsuleCommands(program);
   registerRunCommands(capsule);
   registerSteerCommands(capsule);
+  registerApproveCommands(program, capsule);
   registerPersonaCommands(program);
   registerMemoryCommands(program);
   registerScheduleCommands(program);

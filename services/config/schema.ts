@@ -109,6 +109,13 @@ export const envSchema = z.object({
       message: 'expected a PEM public key ("-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----")',
     })
     .optional(),
+  /**
+   * How runs are held to their callers (activities/identity/identity-mode.ts): `strict` needs a
+   * verified identity on every root run and a signed token on every approval and review; `local`
+   * lets a run without an identity keep its input's tenant and counts unsigned approvals as
+   * unverified. Unset: strict with TEMPORAL_AUTH=jwt or NODE_ENV=production, else local.
+   */
+  IDENTITY_MODE: z.enum(['strict', 'local'], { message: 'expected "strict" or "local"' }).optional(),
 
   // --- gateway (services/gateway) ---
   /** Where clients (`somagent run`) reach the gateway. @default 127.0.0.1:GATEWAY_PORT */

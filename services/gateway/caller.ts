@@ -15,6 +15,10 @@ export interface Caller {
   subject: string;
   tenant: string;
   capabilities: ReadonlySet<string>;
+  /** The bearer token itself: forwarded as approval proof only when it names that approval. */
+  token: string;
+  /** The token's `approval` claim: the one approval or review it decides, if it is such a token. */
+  approval?: string;
 }
 
 const TENANT = /^[a-z0-9][a-z0-9._-]{0,62}$/i;
@@ -40,7 +44,14 @@ export async function authenticate(
         'token claim "tenant" is missing or invalid: expected the tenant id the caller acts for, e.g. "acme"',
       );
     }
-    return { subject: principal.subject, tenant, capabilities: principal.scopes };
+    const approval = principal.claims.approval;
+    return {
+      subject: principal.subject,
+      tenant,
+      capabilities: principal.scopes,
+      token: (header as string).replace(/^Bearer\s+/i, '').trim(),
+      ...(typeof approval === 'string' ? { approval } : {}),
+    };
   } catch (err) {
     if (!(err instanceof AuthError)) throw err;
     throw new GatewayError(

@@ -19,6 +19,9 @@ import {
   statusQuery,
 } from '../../workflows/shared/definitions';
 import type { RunStatus } from '../../workflows/status';
+import { reviewApprovalId } from '../../workflows/shared/identity';
+import { eventLogLength } from '../runs/approval-verdict';
+import { approvalApplied, approvalProof } from './approval-proof';
 import { authenticate, CAPABILITIES, type Caller, type Capability } from './caller';
 import { GatewayError, toServiceError } from './gateway-error';
 import { listRuns, type ListRunsRequest } from './list-runs';
@@ -142,6 +145,11 @@ export function createCapsuleService(deps: CapsuleServiceDeps): UntypedServiceIm
             files: request.files.map((f) => ({ path: f.path, content: f.content })),
             tenant: caller.tenant,
             trigger: { kind: 'api', by: caller.subject },
+            caller: {
+              subject: caller.subject,
+              tenant: caller.tenant,
+              capabilities: [...caller.capabilities],
+            },
             ...(request.requestId ? { requestId: request.requestId } : {}),
           },
         );
@@ -185,7 +193,13 @@ export function createCapsuleService(deps: CapsuleServiceDeps): UntypedServiceIm
       CAPABILITIES.approve,
       async (
         caller,
-        request: { workflowId: string; approvalId: string; approved: boolean; comment: string },
+        request: {
+          workflowId: string;
+          approvalId: string;
+          approved: boolean;
+          comment: string;
+          approvalToken: string;
+        },
       ) => {
         const {
           handle,
@@ -200,12 +214,16 @@ export function createCapsuleService(deps: CapsuleServiceDeps): UntypedServiceIm
             { 'somagent-field': 'approval_id' },
           );
         }
+        const token = approvalProof(caller, request.approvalToken, request.approvalId);
+        const total = await eventLogLength(handle);
         await handle.signal(approveSignal, {
           approvalId: request.approvalId,
           approved: request.approved,
           by: caller.subject,
           ...(request.comment ? { comment: request.comment } : {}),
+          ...(token !== undefined ? { token } : {}),
         });
+        await approvalApplied(handle, request.approvalId, total);
         return {};
       },
     ),
@@ -213,7 +231,16 @@ export function createCapsuleService(deps: CapsuleServiceDeps): UntypedServiceIm
     ReviewStep: unary(
       'ReviewStep',
       CAPABILITIES.approve,
-      async (caller, request: { workflowId: string; stepId: string; approved: boolean; comment: string }) => {
+      async (
+        caller,
+        request: {
+          workflowId: string;
+          stepId: string;
+          approved: boolean;
+          comment: string;
+          approvalToken: string;
+        },
+      ) => {
         const {
           handle,
           run: { steps },
@@ -226,12 +253,17 @@ export function createCapsuleService(deps: CapsuleServiceDeps): UntypedServiceIm
             { 'somagent-field': 'step_id' },
           );
         }
+        const reviewId = reviewApprovalId(handle.workflowId, request.stepId);
+        const token = approvalProof(caller, request.approvalToken, reviewId);
+        const total = await eventLogLength(handle);
         await handle.signal(reviewSignal, {
           stepId: request.stepId,
           verdict: request.approved ? 'approve' : 'reject',
           by: caller.subject,
           ...(request.comment ? { comment: request.comment } : {}),
+          ...(token !== undefined ? { token } : {}),
         });
+        await approvalApplied(handle, reviewId, total);
         return {};
       },
     ),

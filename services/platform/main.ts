@@ -90,6 +90,7 @@ async function main(): Promise<number> {
       config: platformConfig,
       logger,
       trustStore: trust.trustStore,
+      ...(trust.devPublicJwk ? { identityFallbackKeys: { keys: [trust.devPublicJwk] } } : {}),
       // A busy METRICS_PORT (another worker on this machine) must not stop a local start.
       metrics: { port: (await isPortFree(config.METRICS_PORT)) ? config.METRICS_PORT : 0 },
     });

@@ -4,6 +4,8 @@ import { bindParams, type Capsule } from '../../capsules';
 import type { VersionRecord } from '../../capsules/registry/registry-store';
 import { inputFilesIssues, inputPathProblem, type RunInputFile } from '../../workflows/shared/run-inputs';
 import { WORKFLOW_TYPES } from '../../workflows/shared/constants';
+import type { RunIdentity } from '../../workflows/shared/identity';
+import { asCaller, identityForwardingClient } from '../identity';
 import { SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
 import type { CapsuleTrigger, CapsuleWorkflowInput, JsonValue } from '../../workflows/shared/types';
 import { CapsuleRunRequestError } from './errors';
@@ -39,6 +41,12 @@ export interface StartCapsuleRunRequest {
   workflowId?: string;
   /** The registry record of `capsule` when the caller has looked it up already. */
   resolved?: VersionRecord<Capsule>;
+  /**
+   * The verified caller the run acts for (the gateway's token holder, an event's publisher): sent
+   * in the identity header, so the run's tenant is checked against it. Omitted: no header (a
+   * Temporal frontend in auth mode stamps the start call's own token).
+   */
+  caller?: RunIdentity;
 }
 
 export interface StartedCapsuleRun {
@@ -147,20 +155,22 @@ export async function startCapsuleRun(
   try {
     // A running or closed run holding the id makes the start fail: the fresh start (the common
     // case) costs one call, a retry one more to find the run and check it was the same request.
-    const handle = await client.workflow.start(WORKFLOW_TYPES.capsule, {
-      taskQueue,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: 'FAIL',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: SEARCH_ATTRIBUTES.capsuleId, value: record.id },
-        { key: SEARCH_ATTRIBUTES.capsuleVersion, value: record.version },
-        { key: SEARCH_ATTRIBUTES.tenant, value: request.tenant },
-        { key: SEARCH_ATTRIBUTES.trigger, value: request.trigger.kind },
-      ],
-      memo: { capsule: `${record.id}@${record.version}`, requestDigest: digest },
-    });
+    const start = () =>
+      (request.caller ? identityForwardingClient(client) : client).workflow.start(WORKFLOW_TYPES.capsule, {
+        taskQueue,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: SEARCH_ATTRIBUTES.capsuleId, value: record.id },
+          { key: SEARCH_ATTRIBUTES.capsuleVersion, value: record.version },
+          { key: SEARCH_ATTRIBUTES.tenant, value: request.tenant },
+          { key: SEARCH_ATTRIBUTES.trigger, value: request.trigger.kind },
+        ],
+        memo: { capsule: `${record.id}@${record.version}`, requestDigest: digest },
+      });
+    const handle = await (request.caller ? asCaller(request.caller, start) : start());
     return { workflowId, runId: handle.firstExecutionRunId, capsule };
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -56,6 +56,12 @@ export async function startTriggeredRuns(
           },
         },
         requestId: triggerRequestId(envelope.id, match.capsule.id, match.triggerIndex),
+        // The run acts for the event's tenant, on behalf of the component that published it.
+        caller: {
+          subject: `event:${envelope.source}`,
+          tenant: envelope.tenant,
+          capabilities: ['capsule:run'],
+        },
       });
       started.push({ ...ref, workflowId: run.workflowId, runId: run.runId });
     } catch (err) {

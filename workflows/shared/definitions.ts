@@ -19,6 +19,8 @@ export interface ReviewSignal {
   verdict: 'approve' | 'reject';
   by?: string;
   comment?: string;
+  /** The reviewer's signed token; its `approval` claim names `<workflowId>:review:<stepId>`. */
+  token?: string;
 }
 export const reviewSignal = defineSignal<[ReviewSignal]>('review');
 
@@ -43,8 +45,18 @@ export const injectSignal = defineSignal<[InjectSignal]>('inject');
 export const approvalRequestedSignal = defineSignal<[PendingApproval]>('somagent.approvalRequested');
 
 /** Internal: a persona's approval was settled or withdrawn (timeout, child ended). */
-export const approvalSettledSignal =
-  defineSignal<[{ approvalId: string; approved: boolean | null }]>('somagent.approvalSettled');
+export const approvalSettledSignal = defineSignal<
+  [
+    {
+      approvalId: string;
+      approved: boolean | null;
+      by?: string;
+      verified?: boolean;
+      /** A decision was refused (its proof did not hold): the approval is still pending. */
+      refused?: string;
+    },
+  ]
+>('somagent.approvalSettled');
 
 /** Internal: a persona reports its own cumulative usage to the root run (descendants excluded). */
 export const usageReportSignal =

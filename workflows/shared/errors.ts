@@ -45,6 +45,11 @@ export const WORKFLOW_ERROR_TYPES = {
   OutputSchemaMismatch: 'OutputSchemaMismatch',
   /** A capsule run ended with a failed step; the message names the step and why. */
   CapsuleRunFailed: 'CapsuleRunFailed',
+  /**
+   * The run's caller may not start it: no verified identity where one is required, a tenant other
+   * than the caller's, an inline capsule without `capsule:inline`. The message names the fix.
+   */
+  RunUnauthorized: 'RunUnauthorized',
 } as const;
 
 export type WorkflowErrorType = (typeof WORKFLOW_ERROR_TYPES)[keyof typeof WORKFLOW_ERROR_TYPES];
@@ -64,4 +69,5 @@ export const NON_RETRYABLE_WORKFLOW_ERROR_TYPES: readonly WorkflowErrorType[] = 
   WORKFLOW_ERROR_TYPES.RunCancelled,
   WORKFLOW_ERROR_TYPES.OutputSchemaMismatch,
   WORKFLOW_ERROR_TYPES.CapsuleRunFailed,
+  WORKFLOW_ERROR_TYPES.RunUnauthorized,
 ];

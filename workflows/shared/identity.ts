@@ -30,6 +30,9 @@ export const IDENTITY_CAPABILITIES = {
   assert: 'identity:assert',
 } as const;
 
+/** The id a review token's `approval` claim names: one per run and step. */
+export const reviewApprovalId = (workflowId: string, stepId: string) => `${workflowId}:review:${stepId}`;
+
 /**
  * Reads an identity from a decoded header value; undefined when it is not one (the caller of
  * this reports a malformed header: a check must never silently fall back to free input).
@@ -40,5 +43,5 @@ export function asRunIdentity(value: unknown): RunIdentity | undefined {
   if (typeof subject !== 'string' || subject.length === 0) return undefined;
   if (tenant !== undefined && (typeof tenant !== 'string' || tenant.length === 0)) return undefined;
   if (!Array.isArray(capabilities) || !capabilities.every((c) => typeof c === 'string')) return undefined;
-  return { subject, ...(tenant !== undefined ? { tenant } : {}), capabilities: [...(capabilities as string[])] };
+  return { subject, ...(tenant !== undefined ? { tenant } : {}), capabilities: [...capabilities] };
 }

@@ -43,3 +43,18 @@ export const DEFAULT_STEP_CONCURRENCY = 4;
 
 /** Fraction of the context budget above which old turns are compacted into a summary. */
 export const COMPACTION_THRESHOLD = 0.8;
+
+/**
+ * Options for `verifyApproval`: a signature check and one Postgres write. Retried while Postgres
+ * is away; a refusal is an answer, not a failure, so only infrastructure errors retry.
+ */
+export const IDENTITY_ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '10 minutes',
+  retry: {
+    initialInterval: '500 milliseconds',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: [...NON_RETRYABLE_WORKFLOW_ERROR_TYPES],
+  },
+};

@@ -110,10 +110,23 @@ describe('capsuleWorkflow on the devserver (no child workflows yet)', () => {
     expect(failure.message).toContain('cfo');
     const events = eventTypes(await h.devserver.history(handle));
     expect(events).not.toContain('START_CHILD_WORKFLOW_EXECUTION_INITIATED');
-    expect(events.filter((e) => e === 'ACTIVITY_TASK_SCHEDULED')).toHaveLength(1); // loadCapsulePlan only
+    // loadCapsulePlan, then verifyApproval for the decision (local mode: unsigned, unverified).
+    expect(events.filter((e) => e === 'ACTIVITY_TASK_SCHEDULED')).toHaveLength(2);
     const decisions = await h.gateDecisions(handle.workflowId);
     expect(decisions).toEqual([
       expect.objectContaining({ activityType: 'loadCapsulePlan', decision: 'allow' }),
+      expect.objectContaining({ activityType: 'verifyApproval', decision: 'allow' }),
+    ]);
+    const { rows: audit } = await h.store.pool.query<{ type: string; data: Record<string, unknown> }>(
+      `SELECT envelope->>'type' AS type, envelope->'data' AS data FROM outbox
+        WHERE key = $1 AND envelope->>'type' LIKE 'approval.%'`,
+      [handle.workflowId],
+    );
+    expect(audit).toEqual([
+      {
+        type: 'approval.verified',
+        data: expect.objectContaining({ subject: 'cfo', verified: false, approved: false, mode: 'local' }),
+      },
     ]);
     await h.replay(handle);
   });

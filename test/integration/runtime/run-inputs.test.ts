@@ -191,6 +191,10 @@ describe('somagent capsule run --file', () => {
       workflowId: rejectedId,
       approvalId: toReject,
       approved: false,
+      // Local mode: an unsigned decision counts, recorded as unverified under the name given.
+      outcome: 'applied',
+      by: 'admin',
+      verified: false,
     });
     await waitUntil(
       async () =>

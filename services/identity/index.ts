@@ -1,0 +1,1 @@
+export { asCaller, identityForwardingClient, identityForwardingInterceptor } from './forward-identity';
