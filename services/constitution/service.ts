@@ -46,6 +46,12 @@ export interface ConstitutionServiceDeps {
   trustStore: TrustStore;
   /** Verifies admin JWTs (AUTH_JWKS / AUTH_ISSUER / AUTH_AUDIENCE). */
   verifier: JwtVerifier;
+  /**
+   * Who may read versions and evaluate: `token` needs `constitution:read` (or publish) — the
+   * setting wherever auth is configured; `open` serves anyone (a local machine). Health and
+   * metrics stay open for probes either way. @default 'open'
+   */
+  readAccess?: 'open' | 'token';
   /** @default a fresh registry with default process metrics */
   metrics?: ConstitutionMetrics;
   /** How long the cached current version is served before Postgres is asked again. @default 5000 ms */
@@ -68,6 +74,11 @@ export function createConstitutionService(deps: ConstitutionServiceDeps): Fastif
   const now = deps.now ?? (() => new Date());
   const refreshIntervalMs = deps.refreshIntervalMs ?? 5000;
   const store: ConstitutionStore = createConstitutionStore(pool);
+  const readAccess = deps.readAccess ?? 'open';
+  const authorizeRead = async (request: { headers: { authorization?: string | undefined } }) => {
+    if (readAccess === 'token')
+      await verifier.authorize(request.headers.authorization, [READ_SCOPE, PUBLISH_SCOPE]);
+  };
 
   let current: { stored: StoredVersion; compiled: CompiledConstitution } | null = null;
   let checkedAt = -Infinity;
@@ -138,7 +149,8 @@ export function createConstitutionService(deps: ConstitutionServiceDeps): Fastif
     return metrics.registry.metrics();
   });
 
-  app.get('/v1/constitution', async (_request, reply) => {
+  app.get('/v1/constitution', async (request, reply) => {
+    await authorizeRead(request);
     const c = await currentConstitution();
     if (!c)
       return reply
@@ -148,11 +160,13 @@ export function createConstitutionService(deps: ConstitutionServiceDeps): Fastif
   });
 
   app.get('/v1/constitution/versions', async (request) => {
+    await authorizeRead(request);
     const query = parseRequest(historyQuerySchema, request.query, 'query');
     return { versions: await store.history(query) };
   });
 
   app.get('/v1/constitution/versions/:version', async (request, reply) => {
+    await authorizeRead(request);
     const { version } = parseRequest(versionParamsSchema, request.params, 'params');
     const stored = await store.get(version);
     if (!stored) return reply.status(404).send({ error: 'not_found', message: `no version ${version}` });
@@ -189,6 +203,7 @@ export function createConstitutionService(deps: ConstitutionServiceDeps): Fastif
   });
 
   app.post('/v1/evaluate', async (request, reply) => {
+    await authorizeRead(request);
     const body = parseEvaluateBody(request.body);
     const c = await currentConstitution();
     if (!c)

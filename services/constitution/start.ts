@@ -1,5 +1,5 @@
 import type { TrustStore } from '../../constitution';
-import { createJwtVerifier } from '../auth';
+import { createJwtVerifier, verificationKeysFromEnv } from '../auth';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { createPool, migrate } from '../postgres';
@@ -47,10 +47,13 @@ export async function startConstitutionService({
       logger,
       trustStore,
       verifier: createJwtVerifier({
-        jwks: authJwks,
+        jwks: verificationKeysFromEnv(config, authJwks),
         issuer: config.AUTH_ISSUER,
         audience: config.AUTH_AUDIENCE,
       }),
+      // Wherever an identity provider is configured, reading the policy and evaluating need a token.
+      readAccess:
+        config.AUTH_JWKS || config.AUTH_PUBLIC_KEY || config.NODE_ENV === 'production' ? 'token' : 'open',
     });
     const url = await app.listen({ port, host: config.CONSTITUTION_HOST });
     logger.info({ url, trustedKeys: trustStore.kids }, 'constitution service listening');

@@ -450,3 +450,66 @@ describe('concurrent publishes', () => {
     expect((await http('GET', '/v1/constitution')).body.label).toBe(winner.body.label);
   });
 });
+
+describe('read access where auth is configured', () => {
+  let guarded: ReturnType<typeof createConstitutionService>;
+  let guardedBase: string;
+
+  beforeAll(async () => {
+    guarded = createConstitutionService({
+      pool,
+      logger: createLogger({ level: 'silent' }),
+      trustStore: createTrustStore({ keys: [signer.publicJwk] }),
+      verifier: createJwtVerifier({
+        jwks: { keys: [admin.publicJwk] },
+        issuer: TEST_ISSUER,
+        audience: TEST_AUDIENCE,
+      }),
+      refreshIntervalMs: 0,
+      readAccess: 'token',
+    });
+    await guarded.listen({ port: 0, host: '127.0.0.1' });
+    guardedBase = `http://127.0.0.1:${(guarded.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await guarded?.close();
+  });
+
+  async function call(method: string, path: string, token?: string) {
+    const res = await fetch(`${guardedBase}${path}`, {
+      method,
+      headers: {
+        ...(method === 'POST' && { 'content-type': 'application/json' }),
+        ...(token && { authorization: `Bearer ${token}` }),
+      },
+      body: method === 'POST' ? JSON.stringify({ descriptor: descriptor() }) : undefined,
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  }
+
+  it.each([
+    ['GET', '/v1/constitution'],
+    ['GET', '/v1/constitution/versions'],
+    ['GET', '/v1/constitution/versions/1'],
+    ['POST', '/v1/evaluate'],
+  ])('%s %s needs a token with constitution:read', async (method, path) => {
+    const anonymous = await call(method, path);
+    expect(anonymous.status).toBe(401);
+    expect(JSON.stringify(anonymous.body)).toContain('Bearer');
+    const wrongScope = await call(method, path, await admin.token({ scope: 'training:manage' }));
+    expect(wrongScope.status).toBe(403);
+    expect(JSON.stringify(wrongScope.body)).toContain('constitution:read');
+    const expired = await call(
+      method,
+      path,
+      await admin.token({ scope: 'constitution:read', expiresIn: -600 }),
+    );
+    expect(expired.status).toBe(401);
+    const reader = await call(method, path, await admin.token({ scope: 'constitution:read' }));
+    expect(reader.status).toBe(200);
+  });
+
+  it('keeps health open for probes', async () => {
+    expect((await call('GET', '/health')).status).toBe(200);
+  });
+});
