@@ -269,16 +269,25 @@ export function createCapsuleClient({ address, token, timeoutMs = 30_000 }: Caps
       return { runs: (raw.runs as Raw[]).map(runInfo), nextPageToken: raw.nextPageToken as Buffer };
     },
 
+    /**
+     * Decides an approval; `approvalToken` is the approver's signed token for it (empty: the
+     * call's own token, when it names this approval). Resolves once the run has applied it.
+     */
     async approve(
       workflowId: string,
       approvalId: string,
-      { approved = true, comment = '' } = {},
+      { approved = true, comment = '', approvalToken = '' } = {},
     ): Promise<void> {
-      await call('ApproveRun', { workflowId, approvalId, approved, comment });
+      await call('ApproveRun', { workflowId, approvalId, approved, comment, approvalToken });
     },
 
-    async review(workflowId: string, stepId: string, { approved = true, comment = '' } = {}): Promise<void> {
-      await call('ReviewStep', { workflowId, stepId, approved, comment });
+    /** Passes or fails a review checkpoint, with the reviewer's token as for `approve`. */
+    async review(
+      workflowId: string,
+      stepId: string,
+      { approved = true, comment = '', approvalToken = '' } = {},
+    ): Promise<void> {
+      await call('ReviewStep', { workflowId, stepId, approved, comment, approvalToken });
     },
 
     async inject(workflowId: string, stepId: string, text: string): Promise<void> {

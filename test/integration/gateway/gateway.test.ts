@@ -17,6 +17,7 @@ import {
 import { createLogger } from '../../../services/logger';
 import { publishLibrary } from '../../../services/platform/publish-library';
 import { startBehavingModel, type BehavingModel } from '../../support/fake-slm';
+import { reviewApprovalId } from '../../../workflows/shared/identity';
 import { behavingModelEnv, startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
 
 // The gateway as a service in another language would use it: real gRPC over a socket to the
@@ -43,11 +44,22 @@ let foreignKey: PrivateKey;
 let publicJwk: JWK;
 
 async function token(
-  claims: { tenant?: string; scope?: string; sub?: string; aud?: string; expiresIn?: string },
+  claims: {
+    tenant?: string;
+    scope?: string;
+    sub?: string;
+    aud?: string;
+    expiresIn?: string;
+    approval?: string;
+  },
   key: PrivateKey = signingKey,
 ): Promise<string> {
   const { tenant = 'acme', scope = 'capsule:run capsule:read capsule:approve', sub = 'svc-billing' } = claims;
-  return new SignJWT({ ...(tenant ? { tenant } : {}), scope })
+  return new SignJWT({
+    ...(tenant ? { tenant } : {}),
+    scope,
+    ...(claims.approval ? { approval: claims.approval } : {}),
+  })
     .setProtectedHeader({ alg: 'EdDSA', kid: 'gateway-test' })
     .setIssuer(ISSUER)
     .setAudience(claims.aud ?? AUDIENCE)
@@ -103,14 +115,22 @@ function serveGateway(
 
 beforeAll(async () => {
   model = await startBehavingModel({ apiKey: KEY });
-  h = await startRuntimeHarness('gateway_e2e', {
-    constitution: 'default',
-    env: behavingModelEnv(model, KEY),
-  });
-  await publishLibrary(h.store.pool, { snapshotTenants: ['acme'] });
   const pair = await generateKeyPair('EdDSA', { extractable: true });
   signingKey = pair.privateKey;
   publicJwk = { ...(await exportJWK(pair.publicKey)), kid: 'gateway-test', alg: 'EdDSA' };
+  // Strict identity: every run needs the caller the gateway forwards, every approval and review
+  // the approver's token, checked by the worker against the same identity provider's key.
+  h = await startRuntimeHarness('gateway_e2e', {
+    constitution: 'default',
+    env: {
+      ...behavingModelEnv(model, KEY),
+      IDENTITY_MODE: 'strict',
+      AUTH_JWKS: JSON.stringify({ keys: [publicJwk] }),
+      AUTH_ISSUER: ISSUER,
+      AUTH_AUDIENCE: AUDIENCE,
+    },
+  });
+  await publishLibrary(h.store.pool, { snapshotTenants: ['acme'] });
   foreignKey = (await generateKeyPair('EdDSA')).privateKey;
   gateway = await serveGateway({ ratePerSecond: 1000, burst: 1000, maxConcurrent: 500 });
 });
@@ -205,8 +225,18 @@ describe('StartCapsuleRun and WatchCapsuleRun', () => {
     const client = clientFor(await token({}));
     const cut = Math.floor(events.length / 2);
     const resumed = await collect(client.watch(started.workflowId, { cursor: events[cut - 1]!.cursor }));
-    const strip = (list: WatchEvent[]) => list.map(({ time: _time, ...rest }) => rest);
-    expect(strip(resumed.slice(0, -1))).toEqual(strip(events.slice(cut, -1)));
+    // Nothing missed, nothing twice: the run's events and the gate's decisions each in their own
+    // order. How the two logs interleave depends on when each was read (a live watcher gets a
+    // decision once it has settled, a resumed one after a closed run gets them after the events),
+    // so the cursors, which name a position in both logs, are compared per log.
+    const perLog = (list: WatchEvent[]) => {
+      const rest = list.map(({ time: _time, cursor: _cursor, ...body }) => body);
+      return {
+        decisions: rest.filter((e) => e.kind === 'gateDecision'),
+        events: rest.filter((e) => e.kind !== 'gateDecision'),
+      };
+    };
+    expect(perLog(resumed.slice(0, -1))).toEqual(perLog(events.slice(cut, -1)));
     expect(resumed.at(-1)!.kind).toBe('finished');
     const bad = await refusal(collect(client.watch(started.workflowId, { cursor: 'not-a-cursor' })));
     expect(bad.codeName).toBe('INVALID_ARGUMENT');
@@ -339,11 +369,30 @@ describe('steering over gRPC', () => {
     for await (const event of client.watch(started.workflowId)) {
       events.push(event);
       if (event.kind === 'approval' && event.approval.state === 'requested') {
-        await client.approve(started.workflowId, event.approval.approval.approvalId, { comment: 'ok' });
-        decided.push(`approval:${event.approval.approval.approvalId}`);
+        const approvalId = event.approval.approval.approvalId;
+        await client.approve(started.workflowId, approvalId, {
+          comment: 'ok',
+          approvalToken: await token({ sub: 'lead@acme', approval: approvalId }),
+        });
+        decided.push(`approval:${approvalId}`);
       }
       if (event.kind === 'step' && event.step.state === 'awaiting_review') {
-        await client.review(started.workflowId, event.step.stepId, { comment: 'labels fine' });
+        const reviewId = reviewApprovalId(started.workflowId, event.step.stepId);
+        // A token signed by another key, and no token at all, are refused by the run, and the
+        // gateway says why; the step keeps waiting for a review that holds.
+        const forged = await refusal(
+          client.review(started.workflowId, event.step.stepId, {
+            approvalToken: await token({ sub: 'mallory', approval: reviewId }, foreignKey),
+          }),
+        );
+        expect(forged.codeName).toBe('PERMISSION_DENIED');
+        expect(forged.message).toContain('the run refused the decision: approval token refused');
+        const unsigned = await refusal(client.review(started.workflowId, event.step.stepId));
+        expect(unsigned.message).toContain('an unsigned review is refused');
+        // The caller's own bearer token is the proof when it names this review.
+        const reviewer = clientFor(await token({ sub: 'maintainers', approval: reviewId }));
+        await reviewer.review(started.workflowId, event.step.stepId, { comment: 'labels fine' });
+        reviewer.close();
         decided.push(`review:${event.step.stepId}`);
       }
     }

@@ -10,7 +10,10 @@ import { awaitApprovalVerdict, eventLogLength } from '../../../services/runs/app
 import { forecastApprovalId } from '../../../workflows/capsule';
 import { approveSignal, statusQuery } from '../../../workflows/shared/definitions';
 import type { RunIdentity } from '../../../workflows/shared/identity';
+import { IDENTITY_HEADER } from '../../../workflows/shared/identity';
+import type { CapsuleRunResult } from '../../../workflows/shared/types';
 import { rejectionOf, waitFor } from '../../support/devserver';
+import { scriptStepApprovalReplies, stepApprovalCapsule } from '../../fixtures/runtime/graph-capsules';
 import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
 
 // Identity end to end in strict mode: the tenant of a run comes from its verified caller, inline
@@ -25,6 +28,7 @@ const stranger = generateKeyPairSync('ed25519');
 let h: RuntimeHarness;
 let runs: Client;
 let costly: Capsule;
+let summary: Capsule;
 
 beforeAll(async () => {
   h = await startRuntimeHarness('runtime_identity', {
@@ -37,7 +41,7 @@ beforeAll(async () => {
   const library = await loadLibrary([BUILTIN_LIBRARY_DIR]);
   const registry = createCapsuleRegistry({ pool: h.store.pool });
   await registry.publishPersona(library.personas.find((p) => p.value.id === 'scribe')!.value);
-  const summary = library.capsules.find((c) => c.value.id === 'meetings.transcript-summary')!.value;
+  summary = library.capsules.find((c) => c.value.id === 'meetings.transcript-summary')!.value;
   // Every run of this capsule waits for a human before its first step.
   costly = { ...summary, id: 'meetings.costly', budget: { ...summary.budget, approvalLimitUsd: 0 } };
   await registry.publishCapsule(costly);
@@ -274,5 +278,66 @@ describe('approvals carry proof', () => {
     expect(verdict).toEqual({ outcome: 'refused', reason: expect.stringContaining('already used') });
     expect((await again.query(statusQuery)).phase).toBe('awaiting_approval');
     await again.terminate('test done');
+  });
+});
+
+describe('an approval a persona waits for', () => {
+  beforeAll(async () => {
+    // Capsule steps play personas at trust 0.5: a review band from 0.5 puts workspace.write there.
+    await h.store.publish(2, { reviewThreshold: 0.5 });
+    await h.holder.refreshFromStore();
+  });
+
+  it('is verified by the persona that applies it; the child acts for the same caller', async () => {
+    scriptStepApprovalReplies(h.openai);
+    const handle = await start(
+      'persona-approval',
+      { capsule: stepApprovalCapsule(summary) },
+      {
+        ...alice,
+        capabilities: ['capsule:run', 'capsule:inline'],
+      },
+    );
+    let pendingId = '';
+    await waitFor(
+      'the step to wait for approval',
+      async () => {
+        const [pending] = (await handle.query(statusQuery)).pendingApprovals;
+        pendingId = pending?.approvalId ?? '';
+        return pending !== undefined;
+      },
+      60_000,
+    );
+    const childId = `${handle.workflowId}.note`;
+    const started = (await h.devserver.history(h.client.workflow.getHandle(childId)))[0]!;
+    const header = started.workflowExecutionStartedEventAttributes?.header?.fields?.[IDENTITY_HEADER];
+    expect(JSON.parse(Buffer.from(header!.data!).toString('utf8'))).toEqual({
+      ...alice,
+      capabilities: ['capsule:run', 'capsule:inline'],
+    });
+
+    const send = async (token: string) => {
+      const after = await eventLogLength(handle);
+      await handle.signal(approveSignal, { approvalId: pendingId, approved: true, token });
+      return awaitApprovalVerdict(handle, pendingId, after, { waitMs: 30_000 });
+    };
+    const forged = await send(await approvalToken({ approval: pendingId, key: stranger.privateKey }));
+    expect(forged).toEqual({ outcome: 'refused', reason: expect.stringContaining('signature') });
+    expect((await handle.query(statusQuery)).pendingApprovals.map((a) => a.approvalId)).toEqual([pendingId]);
+
+    expect(await send(await approvalToken({ approval: pendingId, sub: 'lead@acme' }))).toEqual({
+      outcome: 'applied',
+      by: 'lead@acme',
+      verified: true,
+    });
+    const result = (await handle.result()) as CapsuleRunResult;
+    expect(result.status).toBe('completed');
+    const writes = (await h.gateDecisions(childId)).filter((d) => d.toolId === 'workspace.write');
+    expect(writes.at(-1)).toMatchObject({ outcome: 'approved', approvedBy: 'lead@acme' });
+    expect((await auditOf(childId, 'approval.')).map((e) => e.type)).toEqual([
+      'approval.refused',
+      'approval.verified',
+    ]);
+    await h.replay(handle);
   });
 });
