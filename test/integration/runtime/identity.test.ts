@@ -1,4 +1,7 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import { SignJWT } from 'jose';
@@ -12,6 +15,7 @@ import { approveSignal, statusQuery } from '../../../workflows/shared/definition
 import type { RunIdentity } from '../../../workflows/shared/identity';
 import { IDENTITY_HEADER } from '../../../workflows/shared/identity';
 import type { CapsuleRunResult } from '../../../workflows/shared/types';
+import { runSomagent } from '../../support/cli';
 import { rejectionOf, waitFor } from '../../support/devserver';
 import { scriptStepApprovalReplies, stepApprovalCapsule } from '../../fixtures/runtime/graph-capsules';
 import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
@@ -250,6 +254,32 @@ describe('approvals carry proof', () => {
     expect(status.pendingApprovals.map((a) => a.approvalId)).toEqual([approval()]);
   });
 
+  it('somagent approve --token-file forwards the token, finds the approval in it and reports a refusal', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'somagent-approve-'));
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      DATABASE_URL: h.store.url,
+      TEMPORAL_ADDRESS: h.devserver.address,
+      TEMPORAL_NAMESPACE: h.devserver.namespace,
+    });
+    try {
+      const notAToken = path.join(dir, 'garbage.txt');
+      await writeFile(notAToken, 'hello');
+      await expect(runSomagent('approve', handle.workflowId, '--token-file', notAToken)).rejects.toThrow(
+        `--token-file ${notAToken}: expected one compact JWS`,
+      );
+      const forged = path.join(dir, 'forged.jws');
+      await writeFile(forged, `${await approvalToken({ approval: approval(), key: stranger.privateKey })}\n`);
+      await expect(
+        runSomagent('approve', handle.workflowId, '--reject', '--token-file', forged),
+      ).rejects.toThrow('the run refused the decision: approval token refused: token signature is invalid');
+    } finally {
+      process.env = saved;
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect((await handle.query(statusQuery)).phase).toBe('awaiting_approval');
+  });
+
   it('applies a valid approval with the verified subject, and refuses the same token on a new run', async () => {
     const token = await approvalToken({ approval: approval(), sub: 'cfo@acme', decision: 'reject' });
     // The signal's own "by" is not trusted: the token's subject is recorded.
@@ -268,7 +298,7 @@ describe('approvals carry proof', () => {
       tenant: 'acme',
       data: { subject: 'cfo@acme', verified: true, approved: false },
     });
-    expect(audit.filter((e) => e.type === 'approval.refused')).toHaveLength(7);
+    expect(audit.filter((e) => e.type === 'approval.refused')).toHaveLength(8);
     await h.replay(handle);
 
     // Same workflow id, new run: the approval id repeats, the spent token does not count again.
