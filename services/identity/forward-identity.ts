@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Client, type WorkflowClientInterceptor } from '@temporalio/client';
+import { Client, type ScheduleClientInterceptor, type WorkflowClientInterceptor } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { IDENTITY_HEADER, type RunIdentity } from '../../workflows/shared/identity';
 
@@ -36,9 +36,25 @@ export function identityForwardingInterceptor(): WorkflowClientInterceptor {
 
 const forwarding = new WeakMap<Client, Client>();
 
+/** The same for schedules: the runs a schedule created inside {@link asCaller} starts act for it. */
+export function identityScheduleInterceptor(): ScheduleClientInterceptor {
+  return {
+    create: (input, next) => {
+      const identity = currentCaller.getStore();
+      if (identity === undefined || input.headers[IDENTITY_HEADER] !== undefined) return next(input);
+      return next({ ...input, headers: { ...input.headers, [IDENTITY_HEADER]: identityPayload(identity) } });
+    },
+  };
+}
+
+/** The header value for `identity` (a json/plain payload). */
+export function identityPayload(identity: RunIdentity) {
+  return defaultPayloadConverter.toPayload(identity);
+}
+
 /**
  * A client over the same connection, namespace and data converter as `client`, with the
- * identity interceptor after the client's own workflow interceptors; built once per client.
+ * identity interceptors after the client's own; built once per client.
  */
 export function identityForwardingClient(client: Client): Client {
   let built = forwarding.get(client);
@@ -53,11 +69,16 @@ function buildForwardingClient(client: Client): Client {
   const { options } = client;
   const workflow = options.interceptors.workflow;
   const existing = Array.isArray(workflow) ? workflow : [];
+  const schedules = options.interceptors.schedule ?? [];
   return new Client({
     connection: client.connection,
     namespace: options.namespace,
     dataConverter: options.dataConverter,
     identity: options.identity,
-    interceptors: { ...options.interceptors, workflow: [...existing, identityForwardingInterceptor()] },
+    interceptors: {
+      ...options.interceptors,
+      workflow: [...existing, identityForwardingInterceptor()],
+      schedule: [...schedules, identityScheduleInterceptor()],
+    },
   });
 }

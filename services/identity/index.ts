@@ -1,1 +1,7 @@
-export { asCaller, identityForwardingClient, identityForwardingInterceptor } from './forward-identity';
+export {
+  asCaller,
+  identityForwardingClient,
+  identityForwardingInterceptor,
+  identityPayload,
+  identityScheduleInterceptor,
+} from './forward-identity';

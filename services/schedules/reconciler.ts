@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import { encodeMapToPayloads } from '@temporalio/common/lib/internal-non-workflow';
+import { IDENTITY_HEADER, type RunIdentity } from '../../workflows/shared/identity';
+import { asCaller, identityForwardingClient, identityPayload } from '../identity';
 import type { DesiredSchedule } from './desired-schedules';
 import { ScheduleSyncError } from './errors';
 import { planScheduleSync, type SchedulePlan } from './plan';
@@ -23,15 +25,32 @@ export interface ScheduleReconcilerDeps {
   client: Client;
 }
 
+/**
+ * Who a schedule's runs act for: the schedule itself, in the tenant it runs for. A Temporal
+ * frontend in auth mode accepts this header from a sync whose token has `identity:assert`.
+ */
+export function scheduleIdentity(desired: Pick<DesiredSchedule, 'scheduleId' | 'tenant'>): RunIdentity {
+  return { subject: `schedule:${desired.scheduleId}`, tenant: desired.tenant, capabilities: ['capsule:run'] };
+}
+
 /** Creates the reconciler over an injected client. */
 export function createScheduleReconciler({ client }: ScheduleReconcilerDeps) {
+  const creating = identityForwardingClient(client);
   /**
    * Replaces a schedule's memo. The SDK's `handle.update` cannot (its options omit `memo`), so
    * this sends the described schedule back unchanged with the new memo (UpdateScheduleRequest
    * `memo`), guarded by the description's conflict token.
    */
-  async function replaceMemo(scheduleId: string, memo: Record<string, unknown>): Promise<void> {
+  async function replaceMemo(desired: DesiredSchedule, memo: Record<string, unknown>): Promise<void> {
+    const { scheduleId } = desired;
     const { raw } = await client.schedule.getHandle(scheduleId).describe();
+    // A schedule created before runs carried identities gets its identity header here.
+    const start = raw.schedule?.action?.startWorkflow;
+    if (start && !start.header?.fields?.[IDENTITY_HEADER]) {
+      start.header = {
+        fields: { ...start.header?.fields, [IDENTITY_HEADER]: identityPayload(scheduleIdentity(desired)) },
+      };
+    }
     await client.workflowService.updateSchedule({
       namespace: client.options.namespace,
       scheduleId,
@@ -45,7 +64,7 @@ export function createScheduleReconciler({ client }: ScheduleReconcilerDeps) {
 
   async function create(desired: DesiredSchedule): Promise<void> {
     try {
-      await client.schedule.create(scheduleOptions(desired));
+      await asCaller(scheduleIdentity(desired), () => creating.schedule.create(scheduleOptions(desired)));
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
       throw new ScheduleSyncError(
@@ -67,7 +86,7 @@ export function createScheduleReconciler({ client }: ScheduleReconcilerDeps) {
       typedSearchAttributes: scheduleSearchAttributes(desired),
     }));
     // Last: an interrupted update leaves the old digest, so the next sync updates again.
-    await replaceMemo(desired.scheduleId, { ...scheduleMemo(desired) });
+    await replaceMemo(desired, { ...scheduleMemo(desired) });
   }
 
   async function remove(scheduleId: string): Promise<void> {

@@ -3,11 +3,16 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection, type ScheduleDescription } from '@temporalio/client';
-import type { SearchAttributePair, TypedSearchAttributes } from '@temporalio/common';
+import {
+  defaultPayloadConverter,
+  type SearchAttributePair,
+  type TypedSearchAttributes,
+} from '@temporalio/common';
 import { startDevServer, type DevServer } from '../../../services/devserver';
 import { createLogger } from '../../../services/logger';
 import { migrate } from '../../../services/postgres';
 import { MANAGED_BY, type SyncReport } from '../../../services/schedules';
+import { IDENTITY_HEADER } from '../../../workflows/shared/identity';
 import { SEARCH_ATTRIBUTES } from '../../../workflows/shared/search-attributes';
 import { waitFor } from '../../support/devserver';
 import { createTestDatabase } from '../../support/postgres';
@@ -217,6 +222,14 @@ describe('somagent schedules sync (registry on PostgreSQL, devserver via the off
     expect(started.typedSearchAttributes.get(SEARCH_ATTRIBUTES.capsuleVersion)).toBe('1.0.0');
     expect(started.typedSearchAttributes.get(SEARCH_ATTRIBUTES.trigger)).toBe('schedule');
     expect(started.memo).toEqual({ capsule: 'meetings.weekly@1.0.0', scheduleId: WEEKLY });
+    // ...and act for the schedule in its tenant (the run's identity header).
+    const [startedEvent] = (await client.workflow.getHandle(runId!).fetchHistory()).events ?? [];
+    const header = startedEvent?.workflowExecutionStartedEventAttributes?.header?.fields?.[IDENTITY_HEADER];
+    expect(defaultPayloadConverter.fromPayload(header!)).toEqual({
+      subject: `schedule:${WEEKLY}`,
+      tenant: 'default',
+      capabilities: ['capsule:run'],
+    });
     await client.workflow.getHandle(runId!).terminate('test: no worker runs capsules here');
 
     // Idempotent: the second sync changes nothing (the trigger above counted as a change).
