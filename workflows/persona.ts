@@ -19,6 +19,7 @@ import { DEFAULT_PRICES, priceOf } from '../capsules/prices';
 import { DELEGATE_TOOL, FINISH_TOOL, decideNextTurn, triageToolCalls, type ToolCall } from './agent-loop';
 import { withApproval, type GrantedApproval } from './approval-interceptor';
 import { IDENTITY_PATCH, verifyDecision } from './approval-proof';
+import { startIdentity } from './identity-interceptor';
 import { ApprovalRegistry, type ApprovalDecision, type PendingApproval } from './approvals';
 import { BudgetLedger, type BudgetAmount } from './budget-ledger';
 import {
@@ -116,6 +117,23 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
   const { persona, tenant, capsule, guardrails, limits, carry } = input;
   const ownId = info.workflowId;
   const isRoot = input.rootWorkflowId === ownId;
+  // New runs apply an approval only once `verifyApproval` holds its proof, and a persona started
+  // by a client (not a child) acts only for its caller's tenant; replays of older runs do not.
+  const identityProof = patched(IDENTITY_PATCH);
+  const caller = startIdentity();
+  if (
+    identityProof &&
+    info.parent === undefined &&
+    caller.kind === 'identity' &&
+    caller.identity.tenant !== undefined &&
+    caller.identity.tenant !== tenant
+  ) {
+    throw ApplicationFailure.create({
+      type: WORKFLOW_ERROR_TYPES.RunUnauthorized,
+      message: `input.tenant "${tenant}" is not the caller's tenant: ${caller.identity.subject} acts for tenant "${caller.identity.tenant}"`,
+      nonRetryable: true,
+    });
+  }
   const contextTokens = input.contextTokens ?? DEFAULT_CONTEXT_TOKENS;
   const model = splitModel(persona.model);
   const usdLimit =
@@ -170,8 +188,6 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
     }),
   );
 
-  // New runs apply an approval only once `verifyApproval` holds its proof; replays of older runs do not.
-  const identityProof = patched(IDENTITY_PATCH);
   setHandler(approveSignal, async (decision) => {
     if (identityProof) {
       const approval = approvals.get(decision.approvalId);

@@ -19,6 +19,7 @@ import { runSomagent } from '../../support/cli';
 import { rejectionOf, waitFor } from '../../support/devserver';
 import { scriptStepApprovalReplies, stepApprovalCapsule } from '../../fixtures/runtime/graph-capsules';
 import { startRuntimeHarness, type RuntimeHarness } from '../../fixtures/runtime/harness';
+import { personaInput } from '../../fixtures/runtime/persona-input';
 
 // Identity end to end in strict mode: the tenant of a run comes from its verified caller, inline
 // capsules need capsule:inline, and approvals apply only with the approver's valid signed token.
@@ -194,6 +195,22 @@ describe('the tenant of a run comes from its verified caller', () => {
       }),
     ]);
     await allowed.terminate('test done');
+  });
+
+  it('refuses a persona started by a client for another tenant than its caller', async () => {
+    const workflowId = h.devserver.workflowId('persona-spoofed');
+    const handle = await asCaller(alice, () =>
+      runs.workflow.start('personaWorkflow', {
+        taskQueue: h.taskQueue,
+        workflowId,
+        args: [{ ...personaInput(workflowId), tenant: 'globex' }],
+      }),
+    );
+    const failure = await failureOf(handle);
+    expect(failure.type).toBe('RunUnauthorized');
+    expect(failure.message).toContain('input.tenant "globex" is not the caller\'s tenant');
+    // Refused before anything ran: no model call, no gate decision.
+    expect(await h.gateDecisions(workflowId)).toEqual([]);
   });
 
   it('accepts a plan in the input only from a parent run', async () => {
