@@ -27,10 +27,10 @@ export type VerificationKeys = JSONWebKeySet | { url: URL } | { key: KeyObject }
 
 export interface JwtVerifierOptions {
   jwks: VerificationKeys;
-  /** Expected `iss`. */
-  issuer: string;
-  /** Expected `aud`. */
-  audience: string;
+  /** Expected `iss`; omitted: any issuer (the devserver's `auth.issuer` may be left out). */
+  issuer?: string;
+  /** Expected `aud`; omitted: any audience. */
+  audience?: string;
   /** @default ['EdDSA', 'Ed25519', 'ES256'] */
   algorithms?: string[];
   /** Allowed clock skew. @default 30 s */

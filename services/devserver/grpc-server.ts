@@ -92,14 +92,22 @@ function toStatus(
 }
 
 /**
+ * Runs before a call's handler (auth mode): resolves to let it run, may amend the request (e.g.
+ * stamp a header), rejects with a DevServerError to refuse it.
+ */
+export type CallGuard = (service: string, method: string, metadata: Metadata, request: Msg) => Promise<void>;
+
+/**
  * A grpc-js service definition for every unary method of a proto service, with handlers working
  * on plain objects. Methods without a handler answer UNIMPLEMENTED in the wording sdk-core
  * recognises; call cancellation reaches handlers as an AbortSignal (parked polls drop out).
+ * A `guard` checks every call before its handler runs.
  */
 export function buildService(
   serviceName: string,
   handlers: Record<string, Handler>,
   logger: Logger,
+  guard?: CallGuard,
 ): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
   const service = protoRoot.lookupService(serviceName) as unknown as {
     methods: Record<
@@ -130,6 +138,16 @@ export function buildService(
     };
     const handler = handlers[name];
     implementation[name] = (call: ServerUnaryCall<Msg, Msg>, callback: sendUnaryData<Msg>) => {
+      if (guard) {
+        guard(serviceName, name, call.metadata, call.request).then(
+          () => serve(call, callback),
+          (err: unknown) => callback(toStatus(err, logger, name)),
+        );
+        return;
+      }
+      serve(call, callback);
+    };
+    const serve = (call: ServerUnaryCall<Msg, Msg>, callback: sendUnaryData<Msg>): void => {
       if (!handler) {
         callback({
           code: status.UNIMPLEMENTED,

@@ -1,7 +1,9 @@
 import { createLogger, type Logger } from '../logger';
 import type { EngineOptions } from './context';
 import { createEngine, DEFAULT_ENGINE_OPTIONS, stopEngine } from './engine';
-import { buildService, listen } from './grpc-server';
+import { createAuthorizer, type DevServerAuthOptions } from './authorizer';
+import { buildService, listen, type CallGuard } from './grpc-server';
+import { enforceIdentityHeader } from './identity-header';
 import { createMemoryStore } from './memory-store';
 import { createPostgresStore } from './postgres-store';
 import { createOperatorServiceHandlers } from './operator-service';
@@ -10,6 +12,7 @@ import { createHealthHandlers, createWorkflowServiceHandlers } from './service';
 import type { DevServerStore } from './store';
 
 export type { DevServerStore } from './store';
+export type { DevServerAuthOptions } from './authorizer';
 
 /** How to run the devserver. */
 export interface DevServerOptions {
@@ -25,6 +28,22 @@ export interface DevServerOptions {
   logger?: Logger;
   /** Engine tunables for tests (e.g. a short long poll); defaults mirror the real server. */
   engine?: Partial<EngineOptions>;
+  /**
+   * Auth mode: every WorkflowService and OperatorService call needs a JWT whose `permissions`
+   * claim grants the method's role (Temporal's default authorizer and claim mapper), and start
+   * calls' identity headers are checked against it (or stamped from it).
+   * @default undefined (off: anyone who reaches the port may call anything)
+   */
+  auth?: DevServerAuthOptions;
+}
+
+/** The auth-mode check of every call: role, then the identity header of runs it starts. */
+function authGuard(auth: DevServerAuthOptions): CallGuard {
+  const authorizer = createAuthorizer(auth);
+  return async (service, method, metadata, request) => {
+    const principal = await authorizer.authorize(service, method, metadata, request);
+    if (principal) enforceIdentityHeader(method, request, principal);
+  };
 }
 
 /** A running devserver. */
@@ -61,17 +80,21 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   try {
     await store.commit({ namespaces: ctx.dirtyNamespaces, runs: [] });
     ctx.dirtyNamespaces = [];
+    const guard = opts.auth ? authGuard(opts.auth) : undefined;
     const { server, port } = await listen(
       [
-        buildService(WORKFLOW_SERVICE, createWorkflowServiceHandlers(ctx), logger),
-        buildService(OPERATOR_SERVICE, createOperatorServiceHandlers(ctx), logger),
+        buildService(WORKFLOW_SERVICE, createWorkflowServiceHandlers(ctx), logger, guard),
+        buildService(OPERATOR_SERVICE, createOperatorServiceHandlers(ctx), logger, guard),
         buildService(HEALTH_SERVICE, createHealthHandlers(), logger),
       ],
       host,
       opts.port ?? 7233,
     );
     const address = `${host}:${port}`;
-    logger.info({ address, persistence: persistence.kind }, 'devserver: gRPC server bound');
+    logger.info(
+      { address, persistence: persistence.kind, auth: opts.auth ? 'jwt' : 'off' },
+      'devserver: gRPC server bound',
+    );
     let stopping: Promise<void> | undefined;
     return {
       address,
