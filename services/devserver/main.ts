@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { verificationKeysFromEnv } from '../auth';
 import { createLogger } from '../logger';
-import { startDevServer } from './index';
+import { startDevServer, type DevServerAuthOptions } from './index';
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -8,6 +10,29 @@ function parsePort(value: string): number {
     throw new InvalidArgumentError('--port must be an integer between 0 and 65535');
   }
   return port;
+}
+
+/** Auth mode from the flags (a key flag implies --auth), keys from the environment otherwise. */
+function authOptions(opts: {
+  auth?: boolean;
+  authJwks?: string;
+  authPublicKey?: string;
+  authIssuer?: string;
+  authAudience?: string;
+}): DevServerAuthOptions | undefined {
+  if (!opts.auth && !opts.authJwks && !opts.authPublicKey) return undefined;
+  const env =
+    opts.authJwks || opts.authPublicKey
+      ? {
+          AUTH_JWKS: opts.authJwks,
+          AUTH_PUBLIC_KEY: opts.authPublicKey ? readFileSync(opts.authPublicKey, 'utf8') : undefined,
+        }
+      : { AUTH_JWKS: process.env.AUTH_JWKS, AUTH_PUBLIC_KEY: process.env.AUTH_PUBLIC_KEY };
+  return {
+    keys: verificationKeysFromEnv(env),
+    ...(opts.authIssuer ? { issuer: opts.authIssuer } : {}),
+    ...(opts.authAudience ? { audience: opts.authAudience } : {}),
+  };
 }
 
 async function main(): Promise<void> {
@@ -18,6 +43,18 @@ async function main(): Promise<void> {
     .option('--db <postgres-url>', 'keep state in this PostgreSQL database (schema temporal_dev)')
     .option('--memory', 'keep state in memory only (default)')
     .option('--namespace <name>', 'extra namespace to register besides "default"')
+    .option(
+      '--auth',
+      'require a JWT on every call (keys from --auth-jwks / --auth-public-key, else AUTH_JWKS / AUTH_PUBLIC_KEY)',
+    )
+    .option('--auth-jwks <json|file|url>', 'JWKS that signs tokens (turns on --auth)')
+    .option('--auth-public-key <pem-file>', 'public key (PEM, SPKI) that signs tokens (turns on --auth)')
+    .option('--auth-issuer <iss>', 'expected iss of tokens (default: not checked)', process.env.AUTH_ISSUER)
+    .option(
+      '--auth-audience <aud>',
+      'expected aud of tokens (default: not checked)',
+      process.env.AUTH_AUDIENCE,
+    )
     .option('--log-level <level>', 'pino log level', process.env.LOG_LEVEL ?? 'info');
   program.parse();
   const opts = program.opts<{
@@ -26,9 +63,15 @@ async function main(): Promise<void> {
     db?: string;
     memory?: boolean;
     namespace?: string;
+    auth?: boolean;
+    authJwks?: string;
+    authPublicKey?: string;
+    authIssuer?: string;
+    authAudience?: string;
     logLevel: string;
   }>();
   if (opts.db && opts.memory) program.error('choose either --db or --memory, not both');
+  const auth = authOptions(opts);
 
   const logger = createLogger({ name: 'devserver', level: opts.logLevel });
   const server = await startDevServer({
@@ -36,9 +79,15 @@ async function main(): Promise<void> {
     host: opts.host,
     persistence: opts.db ? { kind: 'postgres', url: opts.db } : { kind: 'memory' },
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    ...(auth ? { auth } : {}),
     logger,
   });
   process.stdout.write(`devserver listening on ${server.address}\n`);
+  process.stdout.write(
+    auth
+      ? 'devserver auth: jwt (every call needs authorization: Bearer <JWT> with a permissions claim)\n'
+      : 'devserver auth: off (anyone who reaches the port may call anything; --auth requires tokens)\n',
+  );
 
   let stopping = false;
   const stop = (signal: string): void => {
