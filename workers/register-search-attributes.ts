@@ -93,7 +93,18 @@ export async function registerSearchAttributes({
       searchAttributes: Object.fromEntries(missing.map((d) => [d.name, indexedValueType(d.type)])),
     });
   } catch (err) {
-    if ((err as { code?: number }).code !== status.ALREADY_EXISTS) {
+    const code = (err as { code?: number }).code;
+    if (code === status.PERMISSION_DENIED || code === status.UNAUTHENTICATED) {
+      // Registering is an admin call; a worker's token usually holds only "<namespace>:write".
+      throw new SearchAttributeRegistrationError(
+        `search attributes ${missing.map((d) => d.name).join(', ')} are missing on namespace ${namespace} ` +
+          `and this worker may not add them (${(err as Error).message}): register them once with an ` +
+          `admin token (permissions "${namespace}:admin"), e.g. ${manualFix(namespace, missing)}, ` +
+          'or start this worker once with such a TEMPORAL_API_KEY',
+        { cause: err },
+      );
+    }
+    if (code !== status.ALREADY_EXISTS) {
       throw new SearchAttributeRegistrationError(
         `registering search attributes ${missing.map((d) => d.name).join(', ')} on namespace ${namespace} ` +
           `failed (${(err as Error).message}); register them by hand: ${manualFix(namespace, missing)}`,

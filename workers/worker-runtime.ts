@@ -2,7 +2,12 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { TrustStore } from '../constitution';
 import type { VerificationKeys } from '../services/auth';
-import type { Config } from '../services/config';
+import {
+  apiKeyFromConfig,
+  nativeConnectionOptions,
+  type Config,
+  type TemporalApiKey,
+} from '../services/config';
 import { prepareConstitutionTrust } from '../services/constitution';
 import { createKafka, kafkaOptionsFromConfig, startMetricsServer } from '../services/kafka';
 import type { Logger } from '../services/logger';
@@ -43,9 +48,15 @@ export async function startWorkerRuntime({
   identityFallbackKeys: preparedFallbackKeys,
   metricsRegistry: givenRegistry,
   metrics: metricsListen,
+  temporalApiKey: givenApiKey,
 }: {
   config: Config;
   logger: Logger;
+  /**
+   * The token the worker sends to Temporal (`npm start` passes the local tokens it mints);
+   * followed when it changes. @default from TEMPORAL_API_KEY / TEMPORAL_API_KEY_FILE, else none
+   */
+  temporalApiKey?: TemporalApiKey;
   /** Constitution trust prepared by the caller (`npm start` shares it with the service). */
   trustStore?: TrustStore;
   /** With `trustStore`: keys approvers' tokens fall back to (the local development key). */
@@ -76,6 +87,8 @@ export async function startWorkerRuntime({
     connectionName: 'somagent-worker',
   });
   let connection: NativeConnection | undefined;
+  let apiKey: TemporalApiKey | undefined;
+  let stopFollowingApiKey = (): void => undefined;
   let holder: ConstitutionHolder | undefined;
   let subscription: ConstitutionSubscription | null = null;
   let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
@@ -83,6 +96,8 @@ export async function startWorkerRuntime({
     await metricsServer?.close();
     await subscription?.stop();
     holder?.stop();
+    stopFollowingApiKey();
+    if (!givenApiKey) apiKey?.close();
     await connection
       ?.close()
       .catch((err: unknown) => logger.error({ err }, 'closing the Temporal connection failed'));
@@ -93,7 +108,16 @@ export async function startWorkerRuntime({
     // First, so a port in use fails the start before anything slow; the registry is read per
     // scrape, so metrics the worker registers later are served too.
     if (metricsListen && metricsRegistry) metricsServer = await serveMetrics(metricsRegistry, metricsListen);
-    connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+    apiKey = givenApiKey ?? apiKeyFromConfig(config);
+    const native = await NativeConnection.connect(nativeConnectionOptions(config, apiKey));
+    connection = native;
+    if (apiKey) {
+      stopFollowingApiKey = apiKey.onChange((token) => {
+        native
+          .setApiKey(token)
+          .catch((err: unknown) => logger.error({ err }, 'updating the Temporal token failed'));
+      });
+    }
     await registerSearchAttributes({
       operatorService: connection.operatorService,
       namespace: config.TEMPORAL_NAMESPACE,

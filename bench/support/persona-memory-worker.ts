@@ -11,7 +11,7 @@
  */
 import { bundleWorkflowCode, NativeConnection } from '@temporalio/worker';
 import { createTrustStore } from '../../constitution';
-import { loadConfig } from '../../services/config';
+import { apiKeyFromConfig, loadConfig, nativeConnectionOptions } from '../../services/config';
 import { createLogger } from '../../services/logger';
 import { createPool } from '../../services/postgres';
 import { createRedis } from '../../services/redis';
@@ -36,7 +36,9 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: 'warn', name: 'bench-worker' });
   const pool = createPool({ url: config.DATABASE_URL, max: 8, applicationName: 'somagent-bench-worker' });
   const redis = createRedis({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX });
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(
+    nativeConnectionOptions(config, apiKeyFromConfig(config)),
+  );
   const trustStore = createTrustStore({ keys: [JSON.parse(process.env.BENCH_TRUST_JWK!) as never] });
   const holder = createConstitutionHolder({ pool, trustStore, logger });
   await holder.start();

@@ -15,7 +15,7 @@ import {
 } from '../../workflows/shared/run-inputs';
 import { DEFAULT_TENANT } from '../../workflows/shared/constants';
 import type { CapsuleRunResult } from '../../workflows/shared/types';
-import { loadConfig } from '../config';
+import { clientConnectionOptions, loadConfig } from '../config';
 import { createDataConverter, decodeUtf8, putFileBlob } from '../payloads';
 import { followStepStates } from '../platform/sample-run';
 import { createPool } from '../postgres';
@@ -109,7 +109,7 @@ async function runCapsule(ref: string, options: RunOptions): Promise<void> {
       );
     }
 
-    connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+    connection = await Connection.connect(clientConnectionOptions(config));
     const client = new Client({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,

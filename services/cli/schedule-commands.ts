@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { Command } from 'commander';
-import { loadConfig } from '../config';
+import { clientConnectionOptions, loadConfig } from '../config';
 import { createDataConverter } from '../payloads';
 import { createPool } from '../postgres';
 import { formatSyncReport, syncCapsuleSchedules, type SyncReport } from '../schedules';
@@ -42,7 +42,7 @@ export async function runScheduleSync({
   let connection: Connection;
   try {
     connection = await Connection.connect({
-      address: config.TEMPORAL_ADDRESS,
+      ...clientConnectionOptions(config),
       ...(connectTimeout !== undefined && { connectTimeout }),
     });
   } catch (e) {

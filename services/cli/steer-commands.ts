@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { cancelSignal, statusQuery } from '../../workflows/shared/definitions';
-import { loadConfig } from '../config';
+import { clientConnectionOptions, loadConfig } from '../config';
 import { createDataConverter } from '../payloads';
 import { createPool } from '../postgres';
 
@@ -10,7 +10,7 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, 
 export async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const pool = createPool({ url: config.DATABASE_URL, max: 1, applicationName: 'somagent-cli' });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(clientConnectionOptions(config));
   try {
     const client = new Client({
       connection,

@@ -59,6 +59,18 @@ export const envSchema = z.object({
   TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().trim().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().trim().min(1).default('somagent'),
+  /**
+   * `jwt`: the devserver `npm start` embeds requires a JWT on every call (a `permissions` claim of
+   * `"<namespace>:<role>"`, keys from AUTH_JWKS / AUTH_PUBLIC_KEY, outside production else the
+   * local development key). `off`: anyone who reaches TEMPORAL_ADDRESS may call anything.
+   */
+  TEMPORAL_AUTH: z.enum(['off', 'jwt'], { message: 'expected off or jwt' }).default('off'),
+  /** Bearer token every Temporal client sends (the SDK's `apiKey`). */
+  TEMPORAL_API_KEY: optionalSecret,
+  /** A file holding that token, re-read when it changes (token rotation); instead of TEMPORAL_API_KEY. */
+  TEMPORAL_API_KEY_FILE: z.string().trim().min(1).optional(),
+  /** TLS to the Temporal frontend (the SDK turns TLS on with an API key unless told; we do not). */
+  TEMPORAL_TLS: bool.default(false),
 
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/somagent').default(
     'postgres://postgres@127.0.0.1:5432/somagent',
@@ -301,6 +313,7 @@ export type Config = z.output<typeof configSchema>;
 
 /** Variables whose values are credentials, or URLs that may carry one. */
 export const SECRET_VARIABLES = [
+  'TEMPORAL_API_KEY',
   'OPENAI_API_KEY',
   'ANTHROPIC_API_KEY',
   'LOCAL_SLM_API_KEY',

@@ -1,5 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../config';
+import { clientConnectionOptions, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { createDataConverter } from '../payloads';
 import { createPool } from '../postgres';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     keyPrefix: config.REDIS_KEY_PREFIX,
     connectionName: 'somagent-gateway',
   });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(clientConnectionOptions(config));
   const { stopping } = onShutdownSignal();
   try {
     const client = new Client({

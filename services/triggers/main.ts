@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { loadConfig } from '../config';
+import { clientConnectionOptions, loadConfig } from '../config';
 import { startWhenReachable } from '../consumers';
 import { createKafka, kafkaOptionsFromConfig, startMetricsServer } from '../kafka';
 import { createLogger } from '../logger';
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'triggers' });
   const pool = createPool({ url: config.DATABASE_URL, max: 4, applicationName: 'somagent-triggers' });
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect(clientConnectionOptions(config));
   const client = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
