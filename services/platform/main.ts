@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
 import { onShutdownSignal } from '../shutdown-signal';
 import { startWorkerRuntime } from '../../workers/worker-runtime';
-import { loadConfig, redactUrl, type Config } from '../config';
+import { apiKeyFromConfig, clientConnectionOptions, loadConfig, redactUrl, type Config } from '../config';
 import { prepareConstitutionTrust, startConstitutionService } from '../constitution';
 import { startGateway } from '../gateway';
 import { type SyncReport, syncCapsuleSchedules } from '../schedules';
@@ -23,6 +23,7 @@ import { reportSampleOutcome } from './sample-outcome';
 import { createStartSdkLogger } from './sdk-logger';
 import { runSampleCapsule, SAMPLE_CAPSULE } from './sample-run';
 import { startInfrastructure } from './start-infrastructure';
+import { embeddedTemporalAuth, platformTemporalApiKey, temporalAuthLine } from './temporal-auth';
 
 /**
  * `npm start`: brings the whole platform up on this machine — PostgreSQL and Redis (embedded when
@@ -49,14 +50,44 @@ async function main(): Promise<number> {
   try {
     const infra = await startInfrastructure(config, logger);
     started.push({ kind: 'infrastructure', address: '', stop: () => infra.stop() });
+    const pool = createPool({ url: infra.config.DATABASE_URL, max: 4, applicationName: 'somagent-start' });
+    started.push({ kind: 'pool', address: '', stop: () => pool.end() });
+    // Once for every component: startInfrastructure migrated; the trust (and the dev default
+    // constitution) is prepared here and shared by the constitution service, the worker and an
+    // embedded devserver in auth mode (the development key verifies local tokens).
+    const trust = await prepareConstitutionTrust({ config: infra.config, logger, pool });
+
+    const configuredApiKey = apiKeyFromConfig(config);
+    if (configuredApiKey)
+      started.push({
+        kind: 'temporal-token',
+        address: '',
+        stop: () => Promise.resolve(configuredApiKey.close()),
+      });
+    const devserverAuth = embeddedTemporalAuth(config, trust.devPublicJwk);
     const temporal = await ensureTemporal({
       address: config.TEMPORAL_ADDRESS,
       embedded: config.SOMAGENT_EMBEDDED,
       databaseUrl: infra.config.DATABASE_URL,
       devserverPort: config.DEVSERVER_PORT,
+      connectOptions: clientConnectionOptions(config, configuredApiKey),
+      ...(devserverAuth ? { auth: devserverAuth } : {}),
       logger,
     });
     if (temporal.started) started.push(temporal.started);
+    const temporalApiKey = await platformTemporalApiKey({
+      config,
+      configured: configuredApiKey,
+      embeddedAuth: temporal.started ? devserverAuth : undefined,
+      logger,
+    });
+    if (temporalApiKey && temporalApiKey !== configuredApiKey) {
+      started.push({
+        kind: 'temporal-token',
+        address: '',
+        stop: () => Promise.resolve(temporalApiKey.close()),
+      });
+    }
     const platformConfig = {
       ...infra.config,
       TEMPORAL_ADDRESS: temporal.address,
@@ -66,12 +97,6 @@ async function main(): Promise<number> {
         ? config.CONSTITUTION_RELOAD_KAFKA
         : false,
     };
-
-    const pool = createPool({ url: platformConfig.DATABASE_URL, max: 4, applicationName: 'somagent-start' });
-    started.push({ kind: 'pool', address: '', stop: () => pool.end() });
-    // Once for every component: startInfrastructure migrated; the trust (and the dev default
-    // constitution) is prepared here and shared by the constitution service and the worker.
-    const trust = await prepareConstitutionTrust({ config: platformConfig, logger, pool });
 
     const constitution = await startConstitutionService({
       config: platformConfig,
@@ -91,6 +116,7 @@ async function main(): Promise<number> {
       logger,
       trustStore: trust.trustStore,
       ...(trust.devPublicJwk ? { identityFallbackKeys: { keys: [trust.devPublicJwk] } } : {}),
+      ...(temporalApiKey ? { temporalApiKey } : {}),
       // A busy METRICS_PORT (another worker on this machine) must not stop a local start.
       metrics: { port: (await isPortFree(config.METRICS_PORT)) ? config.METRICS_PORT : 0 },
     });
@@ -104,7 +130,7 @@ async function main(): Promise<number> {
       },
     });
 
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await Connection.connect(clientConnectionOptions(platformConfig, temporalApiKey));
     started.push({ kind: 'client', address: '', stop: () => connection.close() });
     const client = new Client({
       connection,
@@ -150,6 +176,14 @@ async function main(): Promise<number> {
     );
     out(`  redis         ${platformConfig.REDIS_URL}${note(infra.started, 'redis-server')}`);
     out(`  temporal      ${temporal.address}${temporal.started ? '  (started: devserver)' : ''}`);
+    out(
+      `  ${temporalAuthLine({
+        config,
+        address: temporal.address,
+        embedded: Boolean(temporal.started),
+        minted: temporalApiKey !== undefined && temporalApiKey !== configuredApiKey,
+      })}`,
+    );
     out(`  constitution  ${constitution.url}  (version ${runtime.holder.version ?? 'none'})`);
     out(
       `  worker        task queue ${platformConfig.TEMPORAL_TASK_QUEUE}, namespace ${platformConfig.TEMPORAL_NAMESPACE}`,
@@ -236,7 +270,10 @@ async function serveHints(running: Config): Promise<string[]> {
     `${cli} capsule run ${SAMPLE_CAPSULE} -p meetingTitle='Weekly sync' --file transcript=notes.txt --wait`,
     `${cli} capsule status <workflow-id>`,
     `${cli} run ${SAMPLE_CAPSULE} -p meetingTitle='Weekly sync' --file meetings/transcript.txt=notes.txt --watch`,
-    `Temporal clients (SDKs, the temporal CLI) connect to ${running.TEMPORAL_ADDRESS}, namespace ${running.TEMPORAL_NAMESPACE}.`,
+    `Temporal clients (SDKs, the temporal CLI) connect to ${running.TEMPORAL_ADDRESS}, namespace ${running.TEMPORAL_NAMESPACE}` +
+      (running.TEMPORAL_AUTH === 'jwt'
+        ? `, with a JWT in TEMPORAL_API_KEY whose permissions claim holds "${running.TEMPORAL_NAMESPACE}:write".`
+        : '.'),
     `gRPC services call ${running.GATEWAY_ADDRESS ?? `127.0.0.1:${running.GATEWAY_PORT}`} (somagent.v1.CapsuleService; services/gateway/proto), with a JWT bearer.`,
   ];
 }

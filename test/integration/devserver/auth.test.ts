@@ -7,6 +7,10 @@ import { startDevServer, type DevServer } from '../../../services/devserver';
 import { createLogger } from '../../../services/logger';
 import { IDENTITY_HEADER } from '../../../workflows/shared/identity';
 import {
+  registerSearchAttributes,
+  SearchAttributeRegistrationError,
+} from '../../../workers/register-search-attributes';
+import {
   bundleFixtureWorkflows,
   installQuietRuntime,
   rejectionOf,
@@ -241,6 +245,45 @@ describe('devserver auth mode', () => {
       }),
     );
     expect(result).toBe('authorized');
+  });
+
+  it('lets a worker without admin carry on when the search attributes exist, and says how to add them when not', async () => {
+    const logger = createLogger({ level: 'silent' });
+    const admin = await clientWith(await token({ permissions: ['system:admin'] }));
+    const namespace = `auth-sa-${uniqueSuffix()}`;
+    await admin.workflowService.registerNamespace({ namespace });
+    const worker = await clientWith(await token({ sub: 'worker', permissions: [`${namespace}:write`] }));
+    const definitions = [{ name: 'AuthTestKeyword', type: 'KEYWORD' }];
+
+    const denied = await rejectionOf(
+      registerSearchAttributes({
+        operatorService: worker.connection.operatorService,
+        namespace,
+        logger,
+        definitions,
+      }),
+    );
+    expect(denied).toBeInstanceOf(SearchAttributeRegistrationError);
+    expect((denied as Error).message).toContain(`AuthTestKeyword are missing on namespace ${namespace}`);
+    expect((denied as Error).message).toContain(`"${namespace}:admin"`);
+    expect((denied as Error).message).toContain('needs role admin');
+
+    await expect(
+      registerSearchAttributes({
+        operatorService: admin.connection.operatorService,
+        namespace,
+        logger,
+        definitions,
+      }),
+    ).resolves.toEqual(['AuthTestKeyword']);
+    await expect(
+      registerSearchAttributes({
+        operatorService: worker.connection.operatorService,
+        namespace,
+        logger,
+        definitions,
+      }),
+    ).resolves.toEqual([]);
   });
 
   describe('identity header', () => {

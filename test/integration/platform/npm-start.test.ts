@@ -4,6 +4,8 @@ import path from 'node:path';
 import { freePort } from '../../../services/platform/free-port';
 import { startBehavingOpenAi, type BehavingOpenAi } from '../../support/fake-slm';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { Connection } from '@temporalio/client';
 import { promisify } from 'node:util';
 import { runPlatformOnce, servePlatform, type PlatformRun } from '../../support/platform-process';
 import { createTestDatabase } from '../../support/postgres';
@@ -54,6 +56,10 @@ async function platformEnv(model: BehavingOpenAi): Promise<Record<string, string
     ANTHROPIC_API_KEY: undefined,
     LOCAL_SLM_BASE_URL: undefined,
     LOG_LEVEL: undefined,
+    TEMPORAL_AUTH: undefined,
+    TEMPORAL_API_KEY: undefined,
+    TEMPORAL_API_KEY_FILE: undefined,
+    TEMPORAL_TLS: undefined,
   };
 }
 
@@ -78,6 +84,9 @@ describe('npm start', () => {
       expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
       expect(run.stdout).toContain('sample run completed');
       expect(run.stdout).toMatch(
+        /^ {2}temporal auth: off \(anyone who reaches 127\.0\.0\.1:\d+ may start, signal and approve; set TEMPORAL_AUTH=jwt to require tokens\)$/m,
+      );
+      expect(run.stdout).toMatch(
         /--- meetings\/summary\.md \(.+\/workspaces\/.+\/meetings\/summary\.md\) ---/,
       );
       expect(run.stdout).toMatch(/^## Decisions/m);
@@ -94,6 +103,50 @@ describe('npm start', () => {
       expect(run.stdout).not.toContain('persona scribe');
       // No secret in what the user sees.
       expect(run.stdout + run.stderr).not.toContain(KEY);
+    } finally {
+      await model.close();
+    }
+  });
+
+  it('--once with TEMPORAL_AUTH=jwt: the devserver refuses calls without a token, the platform runs the sample with its own local tokens', async () => {
+    const model = await startBehavingOpenAi({ apiKey: KEY });
+    try {
+      let refusal: Promise<{ code?: number; details?: string }> | undefined;
+      const env: Record<string, string | undefined> = {
+        ...(await platformEnv(model)),
+        TEMPORAL_AUTH: 'jwt',
+        AUTH_JWKS: undefined,
+        AUTH_PUBLIC_KEY: undefined,
+      };
+      const run = await runPlatformOnce(env, (soFar) => {
+        if (refusal || !/^ {2}temporal auth: jwt/m.test(soFar)) return;
+        // While the platform runs: a client without a token gets nothing from its devserver.
+        refusal = (async () => {
+          const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
+          try {
+            await connection.workflowService.startWorkflowExecution({
+              namespace: 'default',
+              workflowId: `anonymous-${randomUUID()}`,
+              workflowType: { name: 'capsuleWorkflow' },
+              taskQueue: { name: 'somagent' },
+              requestId: randomUUID(),
+            });
+            return {};
+          } catch (err) {
+            return err as { code?: number; details?: string };
+          } finally {
+            await connection.close();
+          }
+        })();
+      });
+      expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+      expect(run.stdout).toMatch(
+        /^ {2}temporal auth: jwt \(permissions claim, keys from the local development key; the platform sends local tokens signed with the development key\)$/m,
+      );
+      expect(run.stdout).toContain('sample run completed');
+      const refused = await refusal;
+      expect(refused?.code).toBe(16 /* UNAUTHENTICATED */);
+      expect(refused?.details).toContain('authorization: Bearer <JWT>');
     } finally {
       await model.close();
     }

@@ -1,0 +1,168 @@
+import { importJWK, type JWK, SignJWT } from 'jose';
+import { verificationKeysFromEnv } from '../auth';
+import { changingApiKey, type Config, type TemporalApiKey } from '../config';
+import { DEV_KEY_NAME } from '../constitution';
+import { defaultKeyDir, keyPaths, readKeyPair } from '../constitution/key-files';
+import type { DevServerAuthOptions } from '../devserver';
+import type { Logger } from '../logger';
+import { DependencyUnavailableError } from './embedded-service';
+
+/**
+ * Auth of the Temporal frontend `npm start` embeds (TEMPORAL_AUTH) and the token the platform's
+ * own clients (worker, gateway, webhook, schedule sync) send to it.
+ */
+
+type AuthConfig = Pick<
+  Config,
+  | 'NODE_ENV'
+  | 'TEMPORAL_AUTH'
+  | 'TEMPORAL_NAMESPACE'
+  | 'TEMPORAL_API_KEY'
+  | 'TEMPORAL_API_KEY_FILE'
+  | 'AUTH_JWKS'
+  | 'AUTH_PUBLIC_KEY'
+  | 'AUTH_ISSUER'
+  | 'AUTH_AUDIENCE'
+  | 'SOMAGENT_DATA_DIR'
+>;
+
+/** Lifetime of a minted local token, and how often a fresh one replaces it. */
+const LOCAL_TOKEN_TTL_SECONDS = 15 * 60;
+const LOCAL_TOKEN_RENEW_MS = 5 * 60_000; // well before expiry, also for a suspended laptop
+
+/** Subject of the platform's own local tokens. */
+export const LOCAL_TEMPORAL_SUBJECT = 'somagent-platform';
+
+/** Where the embedded devserver's verification keys come from, for the printed mode line. */
+function keysSource(config: AuthConfig): string {
+  if (config.AUTH_PUBLIC_KEY) return 'AUTH_PUBLIC_KEY';
+  if (config.AUTH_JWKS) return 'AUTH_JWKS';
+  return 'the local development key';
+}
+
+/**
+ * The devserver's auth options for TEMPORAL_AUTH=jwt (undefined for `off`): keys from
+ * AUTH_PUBLIC_KEY / AUTH_JWKS, else — outside production — the local development key.
+ * @throws {JwksConfigError} in production without AUTH_JWKS / AUTH_PUBLIC_KEY.
+ */
+export function embeddedTemporalAuth(
+  config: AuthConfig,
+  devPublicJwk: JWK | null,
+): DevServerAuthOptions | undefined {
+  if (config.TEMPORAL_AUTH === 'off') return undefined;
+  const fallback = config.NODE_ENV !== 'production' && devPublicJwk ? { keys: [devPublicJwk] } : undefined;
+  return {
+    keys: verificationKeysFromEnv(config, fallback),
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+  };
+}
+
+/**
+ * A token for the platform's own clients, signed with the local development key: `sub`
+ * {@link LOCAL_TEMPORAL_SUBJECT}, admin on the namespace (the worker registers search
+ * attributes), `identity:assert` (the gateway starts runs for the callers it verified). Renewed
+ * every few minutes; `close()` stops that.
+ */
+export async function localTemporalApiKey({
+  dataDir,
+  issuer,
+  audience,
+  namespace,
+  logger,
+}: {
+  dataDir: string;
+  issuer: string;
+  audience: string;
+  namespace: string;
+  logger: Logger;
+}): Promise<TemporalApiKey> {
+  const pair = await readKeyPair(keyPaths(defaultKeyDir(dataDir), DEV_KEY_NAME).privateKey);
+  const key = await importJWK(pair.privateJwk, 'EdDSA');
+  const mint = () =>
+    new SignJWT({ permissions: [`${namespace}:admin`], scope: 'identity:assert' })
+      .setProtectedHeader({ alg: 'EdDSA', kid: pair.kid })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setSubject(LOCAL_TEMPORAL_SUBJECT)
+      .setIssuedAt()
+      .setExpirationTime(`${LOCAL_TOKEN_TTL_SECONDS}s`)
+      .sign(key);
+  const renew = setInterval(() => {
+    mint().then(
+      (token) => apiKey.set(token),
+      (err: unknown) => logger.error({ err }, 'renewing the local Temporal token failed'),
+    );
+  }, LOCAL_TOKEN_RENEW_MS);
+  renew.unref();
+  const apiKey = changingApiKey(await mint(), () => clearInterval(renew));
+  return apiKey;
+}
+
+/**
+ * The token the platform's clients send: TEMPORAL_API_KEY / TEMPORAL_API_KEY_FILE when set;
+ * else, for a devserver it embedded with auth on, a minted local token (outside production, with
+ * the development key as the devserver's keys); else none.
+ * @throws {DependencyUnavailableError} when the embedded devserver requires tokens the platform
+ *   cannot mint (its keys come from an identity provider) and none is configured.
+ */
+export async function platformTemporalApiKey({
+  config,
+  configured,
+  embeddedAuth,
+  logger,
+}: {
+  config: AuthConfig;
+  configured: TemporalApiKey | undefined;
+  /** The auth options of the devserver this start embedded, if it did and auth is on. */
+  embeddedAuth: DevServerAuthOptions | undefined;
+  logger: Logger;
+}): Promise<TemporalApiKey | undefined> {
+  if (configured || !embeddedAuth) return configured;
+  if (config.NODE_ENV === 'production' || config.AUTH_JWKS || config.AUTH_PUBLIC_KEY) {
+    throw new DependencyUnavailableError(
+      `TEMPORAL_AUTH=jwt with keys from ${keysSource(config)}: set TEMPORAL_API_KEY or TEMPORAL_API_KEY_FILE ` +
+        `to a token those keys verify, with permissions ["${config.TEMPORAL_NAMESPACE}:admin"] and scope ` +
+        '"identity:assert", for the platform\'s own worker and gateway',
+    );
+  }
+  return localTemporalApiKey({
+    dataDir: config.SOMAGENT_DATA_DIR,
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    logger,
+  });
+}
+
+/** The one line `npm start` prints about Temporal auth. */
+export function temporalAuthLine({
+  config,
+  address,
+  embedded,
+  minted,
+}: {
+  config: AuthConfig;
+  address: string;
+  /** Whether this start runs the devserver itself. */
+  embedded: boolean;
+  /** Whether the platform's clients use minted local tokens. */
+  minted: boolean;
+}): string {
+  const clientToken = minted
+    ? 'local tokens signed with the development key'
+    : config.TEMPORAL_API_KEY
+      ? 'TEMPORAL_API_KEY'
+      : config.TEMPORAL_API_KEY_FILE
+        ? 'TEMPORAL_API_KEY_FILE'
+        : 'no token';
+  if (!embedded)
+    return `temporal auth: decided by the server at ${address} (the platform sends ${clientToken})`;
+  if (config.TEMPORAL_AUTH === 'off') {
+    return (
+      `temporal auth: off (anyone who reaches ${address} may start, signal and approve; ` +
+      'set TEMPORAL_AUTH=jwt to require tokens)'
+    );
+  }
+  return `temporal auth: jwt (permissions claim, keys from ${keysSource(config)}; the platform sends ${clientToken})`;
+}
