@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { startDevServer, type DevServer } from '../../../services/devserver';
@@ -344,6 +345,48 @@ describe('devserver auth mode', () => {
       const request = startRequest({ header: identityHeader(identity) });
       await gateway.workflowService.startWorkflowExecution(request);
       expect(await startedIdentity(gateway, request.workflowId)).toEqual(identity);
+    });
+
+    it('is checked and stamped on the start operation of update-with-start', async () => {
+      const client = await clientWith(await token(claims));
+      const multi = (header?: ReturnType<typeof identityHeader>) => {
+        const start = startRequest(header ? { header } : {});
+        return {
+          workflowId: start.workflowId,
+          call: client.workflowService.executeMultiOperation({
+            namespace: 'default',
+            operations: [
+              { startWorkflow: start },
+              {
+                updateWorkflow: {
+                  namespace: 'default',
+                  workflowExecution: { workflowId: start.workflowId },
+                  request: { meta: { updateId: randomUUID() }, input: { name: 'setValue' } },
+                  waitPolicy: {
+                    lifecycleStage:
+                      temporal.api.enums.v1.UpdateWorkflowExecutionLifecycleStage
+                        .UPDATE_WORKFLOW_EXECUTION_LIFECYCLE_STAGE_ADMITTED,
+                  },
+                },
+              },
+            ],
+          }),
+        };
+      };
+      const stamped = multi();
+      await stamped.call;
+      expect(await startedIdentity(client, stamped.workflowId)).toEqual({
+        subject: 'alice',
+        tenant: 'acme',
+        capabilities: ['capsule:run', 'capsule:inline'],
+      });
+      const refused = await refusal(
+        multi(identityHeader({ subject: 'mallory', tenant: 'acme', capabilities: [] })).call,
+      );
+      expect(refused.code).toBe(PERMISSION_DENIED);
+      expect(refused.details).toContain(
+        `operations[0].startWorkflow.header.fields["${IDENTITY_HEADER}"].subject`,
+      );
     });
 
     it('is stamped on the start action of a created schedule', async () => {
