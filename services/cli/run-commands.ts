@@ -15,7 +15,8 @@ import {
 } from '../../workflows/shared/run-inputs';
 import { DEFAULT_TENANT } from '../../workflows/shared/constants';
 import type { CapsuleRunResult } from '../../workflows/shared/types';
-import { clientConnectionOptions, loadConfig } from '../config';
+import { loadConfig } from '../config';
+import { cliConnectionOptions } from '../platform/temporal-auth';
 import { createDataConverter, decodeUtf8, putFileBlob } from '../payloads';
 import { followStepStates } from '../platform/sample-run';
 import { createPool } from '../postgres';
@@ -109,7 +110,7 @@ async function runCapsule(ref: string, options: RunOptions): Promise<void> {
       );
     }
 
-    connection = await Connection.connect(clientConnectionOptions(config));
+    connection = await Connection.connect(await cliConnectionOptions(config));
     const client = new Client({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,

@@ -1,7 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import type { Command } from 'commander';
-import { clientConnectionOptions, loadConfig } from '../config';
+import { loadConfig } from '../config';
+import { cliConnectionOptions } from '../platform/temporal-auth';
 import { createDataConverter } from '../payloads';
 import { createPool } from '../postgres';
 import { formatSyncReport, syncCapsuleSchedules, type SyncReport } from '../schedules';
@@ -39,10 +40,11 @@ export async function runScheduleSync({
   connectTimeout,
 }: ScheduleSyncRun = {}): Promise<SyncReport> {
   const config = loadConfig();
+  const connectOptions = await cliConnectionOptions(config);
   let connection: Connection;
   try {
     connection = await Connection.connect({
-      ...clientConnectionOptions(config),
+      ...connectOptions,
       ...(connectTimeout !== undefined && { connectTimeout }),
     });
   } catch (e) {

@@ -1,7 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { cancelSignal, statusQuery } from '../../workflows/shared/definitions';
-import { clientConnectionOptions, loadConfig } from '../config';
+import { loadConfig } from '../config';
+import { cliConnectionOptions } from '../platform/temporal-auth';
 import { createDataConverter } from '../payloads';
 import { createPool } from '../postgres';
 
@@ -10,7 +11,7 @@ const print = (value: unknown) => process.stdout.write(`${JSON.stringify(value, 
 export async function withClient<T>(work: (client: Client) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const pool = createPool({ url: config.DATABASE_URL, max: 1, applicationName: 'somagent-cli' });
-  const connection = await Connection.connect(clientConnectionOptions(config));
+  const connection = await Connection.connect(await cliConnectionOptions(config));
   try {
     const client = new Client({
       connection,

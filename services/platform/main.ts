@@ -244,6 +244,8 @@ const CLI_VARIABLES = [
   'TEMPORAL_ADDRESS',
   'TEMPORAL_NAMESPACE',
   'TEMPORAL_TASK_QUEUE',
+  // With jwt, the CLI signs its Temporal token with the development key, as for the gateway.
+  'TEMPORAL_AUTH',
   'GATEWAY_ADDRESS',
   // `somagent run` signs its local token with the development key kept there.
   'SOMAGENT_DATA_DIR',
@@ -272,7 +274,8 @@ async function serveHints(running: Config): Promise<string[]> {
     `${cli} run ${SAMPLE_CAPSULE} -p meetingTitle='Weekly sync' --file meetings/transcript.txt=notes.txt --watch`,
     `Temporal clients (SDKs, the temporal CLI) connect to ${running.TEMPORAL_ADDRESS}, namespace ${running.TEMPORAL_NAMESPACE}` +
       (running.TEMPORAL_AUTH === 'jwt'
-        ? `, with a JWT in TEMPORAL_API_KEY whose permissions claim holds "${running.TEMPORAL_NAMESPACE}:write".`
+        ? `, with a JWT (TEMPORAL_API_KEY) whose permissions claim holds "${running.TEMPORAL_NAMESPACE}:write" ` +
+          '(the commands above sign one with the development key).'
         : '.'),
     `gRPC services call ${running.GATEWAY_ADDRESS ?? `127.0.0.1:${running.GATEWAY_PORT}`} (somagent.v1.CapsuleService; services/gateway/proto), with a JWT bearer.`,
   ];

@@ -1,10 +1,17 @@
+import os from 'node:os';
 import { importJWK, type JWK, SignJWT } from 'jose';
 import { verificationKeysFromEnv } from '../auth';
-import { changingApiKey, type Config, type TemporalApiKey } from '../config';
+import {
+  apiKeyFromConfig,
+  changingApiKey,
+  clientConnectionOptions,
+  type Config,
+  type TemporalApiKey,
+} from '../config';
 import { DEV_KEY_NAME } from '../constitution';
 import { defaultKeyDir, keyPaths, readKeyPair } from '../constitution/key-files';
 import type { DevServerAuthOptions } from '../devserver';
-import type { Logger } from '../logger';
+import { createLogger, type Logger } from '../logger';
 import { DependencyUnavailableError } from './embedded-service';
 
 /**
@@ -59,22 +66,26 @@ export function embeddedTemporalAuth(
 }
 
 /**
- * A token for the platform's own clients, signed with the local development key: `sub`
- * {@link LOCAL_TEMPORAL_SUBJECT}, admin on the namespace (the worker registers search
+ * A token for the platform's own clients (and, outside production, the CLI on the same machine),
+ * signed with the local development key: admin on the namespace (the worker registers search
  * attributes), `identity:assert` (the gateway starts runs for the callers it verified). Renewed
  * every few minutes; `close()` stops that.
+ * @throws when the development key file cannot be read (the platform never started here).
  */
 export async function localTemporalApiKey({
   dataDir,
   issuer,
   audience,
   namespace,
+  subject = LOCAL_TEMPORAL_SUBJECT,
   logger,
 }: {
   dataDir: string;
   issuer: string;
   audience: string;
   namespace: string;
+  /** @default {@link LOCAL_TEMPORAL_SUBJECT} */
+  subject?: string;
   logger: Logger;
 }): Promise<TemporalApiKey> {
   const pair = await readKeyPair(keyPaths(defaultKeyDir(dataDir), DEV_KEY_NAME).privateKey);
@@ -84,7 +95,7 @@ export async function localTemporalApiKey({
       .setProtectedHeader({ alg: 'EdDSA', kid: pair.kid })
       .setIssuer(issuer)
       .setAudience(audience)
-      .setSubject(LOCAL_TEMPORAL_SUBJECT)
+      .setSubject(subject)
       .setIssuedAt()
       .setExpirationTime(`${LOCAL_TOKEN_TTL_SECONDS}s`)
       .sign(key);
@@ -165,4 +176,28 @@ export function temporalAuthLine({
     );
   }
   return `temporal auth: jwt (permissions claim, keys from ${keysSource(config)}; the platform sends ${clientToken})`;
+}
+
+/**
+ * Connection options for a CLI command: the configured token; else, outside production against
+ * a devserver in auth mode (TEMPORAL_AUTH=jwt), a local token signed with this machine's
+ * development key, as `somagent run` signs its gateway token; else none (a server that needs one
+ * says so).
+ */
+export async function cliConnectionOptions(
+  config: AuthConfig & Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_TLS'>,
+): Promise<ReturnType<typeof clientConnectionOptions>> {
+  const configured = apiKeyFromConfig(config);
+  if (configured || config.TEMPORAL_AUTH !== 'jwt' || config.NODE_ENV === 'production') {
+    return clientConnectionOptions(config, configured);
+  }
+  const local = await localTemporalApiKey({
+    dataDir: config.SOMAGENT_DATA_DIR,
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    subject: `${os.userInfo().username}@${os.hostname()}`,
+    logger: createLogger({ level: 'silent' }),
+  }).catch(() => undefined);
+  return clientConnectionOptions(config, local);
 }

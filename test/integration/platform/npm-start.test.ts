@@ -152,6 +152,39 @@ describe('npm start', () => {
     }
   });
 
+  it('serving with TEMPORAL_AUTH=jwt: the printed capsule run command signs its own local token', async () => {
+    const model = await startBehavingOpenAi({ apiKey: KEY });
+    const platform = servePlatform({
+      ...(await platformEnv(model)),
+      TEMPORAL_AUTH: 'jwt',
+      AUTH_JWKS: undefined,
+      AUTH_PUBLIC_KEY: undefined,
+    });
+    try {
+      const stdout = await platform.printed('Serving until Ctrl-C');
+      expect(stdout).toMatch(
+        /^ {2}Temporal clients .*, with a JWT \(TEMPORAL_API_KEY\) whose permissions claim holds "default:write"/m,
+      );
+      const runHint = /^ {2}(env .* capsule run .*--wait)$/m.exec(stdout)?.[1];
+      expect(runHint).toBeDefined();
+      const notes = path.join(dataDir, 'notes-jwt.txt');
+      writeFileSync(notes, 'Ana: We decided to ship on Monday.\n');
+      const clean = Object.fromEntries(
+        Object.entries(process.env).filter(
+          ([name]) => !/^(DATABASE_URL|TEMPORAL_|REDIS_URL|AUTH_)/.test(name),
+        ),
+      );
+      const { stdout: ran } = await promisify(execFile)('sh', ['-c', runHint!.replace('notes.txt', notes)], {
+        env: clean,
+      });
+      expect(ran).toMatch(/completed/);
+    } finally {
+      const stopped = await platform.stop();
+      await model.close();
+      expect(stopped.code).toBe(0);
+    }
+  });
+
   it('--once with a model that always answers off-schema: the workflow fails, exit 1, OutputSchemaMismatch with the field path', async () => {
     const model = await startBehavingOpenAi({ apiKey: KEY, offSchemaFinishes: 1_000 });
     try {
