@@ -65,6 +65,8 @@ const LONG_POLL_METHODS = new Set([
   'ExecuteMultiOperation',
 ]);
 const NEVER_ABORTED = new AbortController().signal;
+/** What a method without a handler "answers" once the guard let it through. */
+const NO_HANDLER = Symbol('no handler');
 
 /** Error codes whose failures are worth an error log line (the rest are the caller's mistakes). */
 const SERVER_SIDE_CODES = new Set([status.INTERNAL, status.UNKNOWN, status.UNAVAILABLE, status.DATA_LOSS]);
@@ -138,21 +140,13 @@ export function buildService(
     };
     const handler = handlers[name];
     implementation[name] = (call: ServerUnaryCall<Msg, Msg>, callback: sendUnaryData<Msg>) => {
-      if (guard) {
-        guard(serviceName, name, call.metadata, call.request).then(
-          () => serve(call, callback),
-          (err: unknown) => callback(toStatus(err, logger, name)),
-        );
-        return;
-      }
-      serve(call, callback);
-    };
-    const serve = (call: ServerUnaryCall<Msg, Msg>, callback: sendUnaryData<Msg>): void => {
-      if (!handler) {
+      const unimplemented = () =>
         callback({
           code: status.UNIMPLEMENTED,
           details: `unknown method ${name}: not implemented by the devserver`,
         });
+      if (!handler && !guard) {
+        unimplemented();
         return;
       }
       // An AbortController per call is measurable at thousands of calls/s: only long polls get one.
@@ -167,12 +161,14 @@ export function buildService(
         });
         signal = abort.signal;
       }
-      Promise.resolve()
-        .then(() => handler(call.request, { signal }))
+      // The guard (auth mode) decides before the handler runs, also for unimplemented methods.
+      (guard ? guard(serviceName, name, call.metadata, call.request) : Promise.resolve())
+        .then(() => (handler ? handler(call.request, { signal }) : NO_HANDLER))
         .then(
           (response) => {
             answered = true;
-            callback(null, response);
+            if (response === NO_HANDLER) unimplemented();
+            else callback(null, response);
           },
           (err: unknown) => {
             answered = true;

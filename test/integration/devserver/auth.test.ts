@@ -172,6 +172,17 @@ describe('devserver auth mode', () => {
     expect(namespaces.namespaces?.map((n) => n.namespaceInfo?.name)).toContain('default');
   });
 
+  it('checks unimplemented methods too before saying they are unimplemented', async () => {
+    const request = { namespace: 'default' };
+    const anonymous = await clientWith();
+    const unauthenticated = await refusal(anonymous.workflowService.listBatchOperations(request));
+    expect(unauthenticated.code).toBe(UNAUTHENTICATED);
+    const admin = await clientWith(await token({ permissions: ['system:admin'] }));
+    const unimplemented = await refusal(admin.workflowService.listBatchOperations(request));
+    expect(unimplemented.code).toBe(12 /* UNIMPLEMENTED */);
+    expect(unimplemented.details).toContain('unknown method ListBatchOperations');
+  });
+
   it('needs a system role for cluster-scoped calls', async () => {
     const nsAdmin = await clientWith(await token({ permissions: ['default:admin'] }));
     const refused = await refusal(nsAdmin.workflowService.listNamespaces({}));
