@@ -12,6 +12,7 @@ import { DEV_KEY_NAME } from '../constitution';
 import { defaultKeyDir, keyPaths, readKeyPair } from '../constitution/key-files';
 import type { DevServerAuthOptions } from '../devserver';
 import { createLogger, type Logger } from '../logger';
+import { IDENTITY_CAPABILITIES } from '../../workflows/shared/identity';
 import { DependencyUnavailableError } from './embedded-service';
 
 /**
@@ -36,6 +37,13 @@ type AuthConfig = Pick<
 /** Lifetime of a minted local token, and how often a fresh one replaces it. */
 const LOCAL_TOKEN_TTL_SECONDS = 15 * 60;
 const LOCAL_TOKEN_RENEW_MS = 5 * 60_000; // well before expiry, also for a suspended laptop
+
+/**
+ * Capabilities of a local token: the gateway starts runs for the callers it verified
+ * (`identity:assert`); the platform's own starts (sample run, schedules) act as a platform
+ * operator, for any tenant (`tenant:any`).
+ */
+const LOCAL_TOKEN_SCOPE = [IDENTITY_CAPABILITIES.assert, IDENTITY_CAPABILITIES.anyTenant].join(' ');
 
 /** Subject of the platform's own local tokens. */
 export const LOCAL_TEMPORAL_SUBJECT = 'somagent-platform';
@@ -68,8 +76,7 @@ export function embeddedTemporalAuth(
 /**
  * A token for the platform's own clients (and, outside production, the CLI on the same machine),
  * signed with the local development key: admin on the namespace (the worker registers search
- * attributes), `identity:assert` (the gateway starts runs for the callers it verified). Renewed
- * every few minutes; `close()` stops that.
+ * attributes), scope {@link LOCAL_TOKEN_SCOPE}. Renewed every few minutes; `close()` stops that.
  * @throws when the development key file cannot be read (the platform never started here).
  */
 export async function localTemporalApiKey({
@@ -91,7 +98,7 @@ export async function localTemporalApiKey({
   const pair = await readKeyPair(keyPaths(defaultKeyDir(dataDir), DEV_KEY_NAME).privateKey);
   const key = await importJWK(pair.privateJwk, 'EdDSA');
   const mint = () =>
-    new SignJWT({ permissions: [`${namespace}:admin`], scope: 'identity:assert' })
+    new SignJWT({ permissions: [`${namespace}:admin`], scope: LOCAL_TOKEN_SCOPE })
       .setProtectedHeader({ alg: 'EdDSA', kid: pair.kid })
       .setIssuer(issuer)
       .setAudience(audience)
@@ -134,7 +141,7 @@ export async function platformTemporalApiKey({
     throw new DependencyUnavailableError(
       `TEMPORAL_AUTH=jwt with keys from ${keysSource(config)}: set TEMPORAL_API_KEY or TEMPORAL_API_KEY_FILE ` +
         `to a token those keys verify, with permissions ["${config.TEMPORAL_NAMESPACE}:admin"] and scope ` +
-        '"identity:assert", for the platform\'s own worker and gateway',
+        `"${LOCAL_TOKEN_SCOPE}", for the platform's own worker and gateway`,
     );
   }
   return localTemporalApiKey({

@@ -51,7 +51,7 @@ describe('npm start Temporal auth', () => {
       }).verify(apiKey!.current());
       expect(principal.subject).toBe('somagent-platform');
       expect(principal.claims.permissions).toEqual(['default:admin']);
-      expect([...principal.scopes]).toEqual(['identity:assert']);
+      expect([...principal.scopes]).toEqual(['identity:assert', 'tenant:any']);
       const { exp = 0, iat = 0 } = decodeJwt(apiKey!.current());
       expect(exp - iat).toBe(15 * 60);
     } finally {
