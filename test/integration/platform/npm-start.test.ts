@@ -152,7 +152,7 @@ describe('npm start', () => {
     }
   });
 
-  it('serving with TEMPORAL_AUTH=jwt: the printed capsule run command signs its own local token', async () => {
+  it('serving with TEMPORAL_AUTH=jwt: the printed capsule run command signs its own local token, and a run through the gateway completes', async () => {
     const model = await startBehavingOpenAi({ apiKey: KEY });
     const platform = servePlatform({
       ...(await platformEnv(model)),
@@ -178,6 +178,15 @@ describe('npm start', () => {
         env: clean,
       });
       expect(ran).toMatch(/completed/);
+      // Through the gateway: it forwards its verified caller with the platform's identity:assert token.
+      const gatewayHint = /^ {2}(env .* somagent run .*--watch)$/m.exec(stdout)?.[1];
+      expect(gatewayHint).toBeDefined();
+      const { stdout: watched } = await promisify(execFile)(
+        'sh',
+        ['-c', gatewayHint!.replace('notes.txt', notes)],
+        { env: clean },
+      );
+      expect(watched).toMatch(/^run completed: \d+ tokens/m);
     } finally {
       const stopped = await platform.stop();
       await model.close();
