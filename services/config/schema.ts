@@ -318,6 +318,7 @@ export const SECRET_VARIABLES = [
   'ANTHROPIC_API_KEY',
   'LOCAL_SLM_API_KEY',
   'KAFKA_SASL_PASSWORD',
+  'GATEWAY_TOKEN',
 ] as const satisfies readonly (keyof Config)[];
 
 /** URLs whose userinfo part (user:password@) is a credential. */

@@ -113,9 +113,11 @@ describe('redactConfig', () => {
       ANTHROPIC_API_KEY: 'sk-ant-456',
       DATABASE_URL: 'postgres://app:s3cret@db:5432/somagent',
       REDIS_URL: 'redis://:r3dis@cache:6379',
+      GATEWAY_TOKEN: 'eyJgateway.token.sig',
+      TEMPORAL_API_KEY: 'eyJtemporal.token.sig',
     });
     const printed = JSON.stringify(redactConfig(config));
-    for (const secret of ['sk-live-123', 'sk-ant-456', 's3cret', 'r3dis'])
+    for (const secret of ['sk-live-123', 'sk-ant-456', 's3cret', 'r3dis', 'eyJgateway', 'eyJtemporal'])
       expect(printed).not.toContain(secret);
     const redacted = redactConfig(config);
     expect(redacted.OPENAI_API_KEY).toBe('***');
