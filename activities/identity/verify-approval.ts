@@ -128,7 +128,10 @@ export function createVerifyApprovalActivities({ mode, verifier, pool, audit }: 
           ok: false,
           reason:
             `an unsigned ${input.kind} is refused: send the approver's signed token with it ` +
-            `(scope "${APPROVE_CAPABILITY}", tenant, "approval": "${input.approvalId}"), e.g. \`somagent approve <run> ${input.approvalId} --token-file <jws>\``,
+            `(scope "${APPROVE_CAPABILITY}", tenant, "approval": "${input.approvalId}"), e.g. ` +
+            (input.kind === 'review'
+              ? '`somagent capsule review <run> <step> --token-file <jws>`'
+              : `\`somagent approve <run> ${input.approvalId} --token-file <jws>\``),
         };
       }
       return { ok: true, subject: input.by ?? 'anonymous', verified: false };

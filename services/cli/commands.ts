@@ -11,6 +11,7 @@ import { registerPersonaCommands } from './persona-commands';
 import { registerRunCommands } from './run-commands';
 import { registerScheduleCommands } from './schedule-commands';
 import { registerSteerCommands } from './steer-commands';
+import { registerTokenCommands } from './token-commands';
 
 /**
  * One registration function per domain, each in its own file (`capsule-commands.ts`,
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerMemoryCommands(program);
   registerScheduleCommands(program);
   registerGatewayRunCommand(program);
+  registerTokenCommands(program);
 }

@@ -245,7 +245,7 @@ function describe(
     case 'approval':
       if (event.approval.state === 'requested') {
         say(
-          `  approval needed: ${event.approval.approval.reason} — somagent capsule approve ${workflowId} ${event.approval.approval.approvalId}`,
+          `  approval needed: ${event.approval.approval.reason} — somagent approve ${workflowId} ${event.approval.approval.approvalId} [--token-file <approver's JWS>]`,
         );
       } else {
         say(`  approval ${event.approval.approval.approvalId}: ${event.approval.state}`);

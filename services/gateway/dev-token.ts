@@ -1,7 +1,5 @@
 import os from 'node:os';
-import { importJWK, SignJWT } from 'jose';
-import { DEV_KEY_NAME } from '../constitution/bootstrap';
-import { defaultKeyDir, keyPaths, readKeyPair } from '../constitution/key-files';
+import { devKeySigner } from '../constitution/dev-key-token';
 import { CAPABILITIES } from './caller';
 
 /**
@@ -25,20 +23,15 @@ export async function localDevToken({
   subject?: string;
   ttlSeconds?: number;
 }): Promise<string> {
-  const file = keyPaths(defaultKeyDir(dataDir), DEV_KEY_NAME).privateKey;
-  const pair = await readKeyPair(file).catch((err: unknown) => {
+  const sign = await devKeySigner(dataDir).catch((err: unknown) => {
     throw new Error(
-      `no GATEWAY_TOKEN set and no local development key at ${file} to sign one: ` +
-        'set GATEWAY_TOKEN to a token your identity provider issued, or start the platform here with `npm start`',
+      `no GATEWAY_TOKEN set and ${err instanceof Error ? err.message : String(err)}; ` +
+        'or set GATEWAY_TOKEN to a token your identity provider issued',
       { cause: err },
     );
   });
-  return new SignJWT({ tenant, scope: Object.values(CAPABILITIES).join(' ') })
-    .setProtectedHeader({ alg: 'EdDSA', kid: pair.kid })
-    .setIssuer(issuer)
-    .setAudience(audience)
-    .setSubject(subject)
-    .setIssuedAt()
-    .setExpirationTime(`${ttlSeconds}s`)
-    .sign(await importJWK(pair.privateJwk, 'EdDSA'));
+  return sign(
+    { tenant, scope: Object.values(CAPABILITIES).join(' ') },
+    { issuer, audience, subject, ttlSeconds },
+  );
 }

@@ -23,6 +23,7 @@ import { reportSampleOutcome } from './sample-outcome';
 import { createStartSdkLogger } from './sdk-logger';
 import { runSampleCapsule, SAMPLE_CAPSULE } from './sample-run';
 import { startInfrastructure } from './start-infrastructure';
+import { identityModeFrom, type IdentityMode } from '../../activities/identity';
 import { embeddedTemporalAuth, platformTemporalApiKey, temporalAuthLine } from './temporal-auth';
 
 /**
@@ -188,6 +189,7 @@ async function main(): Promise<number> {
     out(
       `  worker        task queue ${platformConfig.TEMPORAL_TASK_QUEUE}, namespace ${platformConfig.TEMPORAL_NAMESPACE}`,
     );
+    out(`  identity      ${identityLine(identityModeFrom(platformConfig))}`);
     out(`  library       ${library.total} capsules and personas in the registry (${library.published} new)`);
     if (runtime.metrics) out(`  metrics       ${runtime.metrics.url}`);
     out(`  gateway       ${gateway.address}  (gRPC somagent.v1.CapsuleService, health, reflection)`);
@@ -318,3 +320,10 @@ main()
     process.stderr.write(`somagent: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   });
+
+/** What the identity mode means for the person at the keyboard. */
+function identityLine(mode: IdentityMode): string {
+  return mode === 'strict'
+    ? 'strict (runs need a verified caller; approvals and reviews a signed token: somagent approve --token-file)'
+    : 'local (a run without a verified caller keeps the tenant its input names; unsigned approvals count, recorded as unverified; IDENTITY_MODE=strict to require tokens)';
+}

@@ -73,7 +73,7 @@ export function followStepStates(
             if (step.state === 'awaiting_review' && !announced.has(`review:${step.id}`)) {
               announced.add(`review:${step.id}`);
               print(
-                `  waiting for a review of step ${step.id}: npx somagent capsule review ${handle.workflowId} ${step.id} [--reject]`,
+                `  waiting for a review of step ${step.id}: npx somagent capsule review ${handle.workflowId} ${step.id} [--reject] [--token-file <reviewer's JWS>]`,
               );
             }
           }
@@ -86,7 +86,7 @@ export function followStepStates(
             `  waiting for approval of ${what}${approval.stepId ? ` in step ${approval.stepId}` : ''}: ${approval.reason}`,
           );
           print(
-            `    decide: npx somagent capsule approve ${handle.workflowId} ${approval.approvalId} [--reject]`,
+            `    decide: npx somagent capsule approve ${handle.workflowId} ${approval.approvalId} [--reject] [--token-file <approver's JWS>]`,
           );
         }
       })

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import { importJWK, type JWK, SignJWT } from 'jose';
+import type { JWK } from 'jose';
 import { verificationKeysFromEnv } from '../auth';
 import {
   apiKeyFromConfig,
@@ -8,8 +8,7 @@ import {
   type Config,
   type TemporalApiKey,
 } from '../config';
-import { DEV_KEY_NAME } from '../constitution';
-import { defaultKeyDir, keyPaths, readKeyPair } from '../constitution/key-files';
+import { devKeySigner } from '../constitution/dev-key-token';
 import type { DevServerAuthOptions } from '../devserver';
 import { createLogger, type Logger } from '../logger';
 import { IDENTITY_CAPABILITIES } from '../../workflows/shared/identity';
@@ -95,17 +94,12 @@ export async function localTemporalApiKey({
   subject?: string;
   logger: Logger;
 }): Promise<TemporalApiKey> {
-  const pair = await readKeyPair(keyPaths(defaultKeyDir(dataDir), DEV_KEY_NAME).privateKey);
-  const key = await importJWK(pair.privateJwk, 'EdDSA');
+  const sign = await devKeySigner(dataDir);
   const mint = () =>
-    new SignJWT({ permissions: [`${namespace}:admin`], scope: LOCAL_TOKEN_SCOPE })
-      .setProtectedHeader({ alg: 'EdDSA', kid: pair.kid })
-      .setIssuer(issuer)
-      .setAudience(audience)
-      .setSubject(subject)
-      .setIssuedAt()
-      .setExpirationTime(`${LOCAL_TOKEN_TTL_SECONDS}s`)
-      .sign(key);
+    sign(
+      { permissions: [`${namespace}:admin`], scope: LOCAL_TOKEN_SCOPE },
+      { issuer, audience, subject, ttlSeconds: LOCAL_TOKEN_TTL_SECONDS },
+    );
   const renew = setInterval(() => {
     mint().then(
       (token) => apiKey.set(token),

@@ -164,7 +164,9 @@ describe('somagent capsule run --file', () => {
       .signal(approveSignal, { approvalId, approved: true, by: 'admin' });
     const printed = await running;
     expect(printed).toContain('waiting for approval of memory.remember in step write-summary');
-    expect(printed).toContain(`decide: npx somagent capsule approve ${waited} ${approvalId} [--reject]`);
+    expect(printed).toContain(
+      `decide: npx somagent capsule approve ${waited} ${approvalId} [--reject] [--token-file <approver's JWS>]`,
+    );
     expect(printed).toContain('run completed');
 
     const rejectedId = h.devserver.workflowId('cli-reject');
