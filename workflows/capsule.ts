@@ -14,7 +14,7 @@ import {
 import type { CapsuleLoaderActivities, LoadCapsulePlanResult } from '../activities/capsule-loader';
 import type { CapsulePlan, CapsulePlanStep, PersonaPlanStep, PlanStep } from '../capsules/plan';
 import { DEFAULT_PERSONA_TRUST } from '../capsules/persona-schema';
-import { IDENTITY_PATCH, reviewApprovalId, verifyDecision } from './approval-proof';
+import { IDENTITY_PATCH, proofOf, receiveApproval, reviewApprovalId, verifyDecision } from './approval-proof';
 import { ApprovalRegistry, type ApprovalDecision, type PendingApproval } from './approvals';
 import { BudgetLedger } from './budget-ledger';
 import { describeFailure } from './failures';
@@ -102,13 +102,7 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
   const caller = startIdentity();
   // Read by signal handlers; set from the input below, before the first await.
   let runTenant: string = DEFAULT_TENANT;
-  const proofOf = (decision: { token?: string; by?: string }) => ({
-    ...(decision.token !== undefined ? { token: decision.token } : {}),
-    ...(decision.by !== undefined ? { by: decision.by } : {}),
-    tenant: runTenant,
-    workflowId,
-    runId: info.runId,
-  });
+  const proofRun = () => ({ tenant: runTenant, workflowId, runId: info.runId });
 
   // Handlers first: a signal may arrive with the first workflow task.
   setHandler(statusQuery, () => status);
@@ -119,47 +113,19 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
   setHandler(planQuery, () => (plan === null ? null : (plan as unknown as { [key: string]: JsonValue })));
   setHandler(approveSignal, async (decision) => {
     if (identityProof) {
-      const approval = approvals.get(decision.approvalId);
-      if (!approval) return;
-      if (approval.workflowId !== workflowId) {
-        // The waiting persona verifies and applies it, then reports back (approvalSettledSignal).
-        await getExternalWorkflowHandle(approval.workflowId)
-          .signal(approveSignal, decision)
-          .catch(() => undefined);
-        return;
-      }
-      const verdict = await verifyDecision({
-        approvalId: decision.approvalId,
-        kind: 'approval',
-        approved: decision.approved,
-        ...proofOf(decision),
-      });
-      if (!verdict.ok) {
+      const outcome = await receiveApproval(approvals, decision, proofRun());
+      if (outcome.kind === 'refused') {
         record({
           type: 'approval.refused',
           at: now(),
           approvalId: decision.approvalId,
-          reason: verdict.reason,
+          reason: outcome.reason,
         });
-        return;
+      } else if (outcome.kind === 'applied') {
+        const { approvalId, approved, by, verified } = outcome.decision;
+        record({ type: 'approval.resolved', at: now(), approvalId, approved, by, verified });
+        settled.set(approvalId, outcome.decision);
       }
-      const applied: ApprovalDecision = {
-        approvalId: decision.approvalId,
-        approved: decision.approved,
-        by: verdict.subject,
-        verified: verdict.verified,
-        ...(decision.comment !== undefined ? { comment: decision.comment } : {}),
-      };
-      if (approvals.resolve(applied).kind !== 'local') return;
-      record({
-        type: 'approval.resolved',
-        at: now(),
-        approvalId: applied.approvalId,
-        approved: applied.approved,
-        by: verdict.subject,
-        verified: verdict.verified,
-      });
-      settled.set(applied.approvalId, applied);
       return;
     }
     const route = approvals.resolve(decision);
@@ -183,7 +149,7 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
       approvalId: reviewId,
       kind: 'review',
       approved: signal.verdict === 'approve',
-      ...proofOf(signal),
+      ...proofOf(signal, proofRun()),
     });
     if (!verdict.ok) {
       record({ type: 'approval.refused', at: now(), approvalId: reviewId, reason: verdict.reason });

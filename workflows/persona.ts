@@ -18,7 +18,7 @@ import {
 import { DEFAULT_PRICES, priceOf } from '../capsules/prices';
 import { DELEGATE_TOOL, FINISH_TOOL, decideNextTurn, triageToolCalls, type ToolCall } from './agent-loop';
 import { withApproval, type GrantedApproval } from './approval-interceptor';
-import { IDENTITY_PATCH, verifyDecision } from './approval-proof';
+import { IDENTITY_PATCH, receiveApproval } from './approval-proof';
 import { startIdentity } from './identity-interceptor';
 import { ApprovalRegistry, type ApprovalDecision, type PendingApproval } from './approvals';
 import { BudgetLedger, type BudgetAmount } from './budget-ledger';
@@ -190,44 +190,22 @@ export async function personaWorkflow(rawInput: PersonaWorkflowInput): Promise<P
 
   setHandler(approveSignal, async (decision) => {
     if (identityProof) {
-      const approval = approvals.get(decision.approvalId);
-      if (!approval) return;
-      if (approval.workflowId !== ownId) {
-        await getExternalWorkflowHandle(approval.workflowId)
-          .signal(approveSignal, decision)
-          .catch(() => undefined);
-        return;
-      }
-      const verdict = await verifyDecision({
-        approvalId: decision.approvalId,
-        kind: 'approval',
-        approved: decision.approved,
-        ...(decision.token !== undefined ? { token: decision.token } : {}),
-        ...(decision.by !== undefined ? { by: decision.by } : {}),
+      const outcome = await receiveApproval(approvals, decision, {
         tenant,
         workflowId: ownId,
         runId: info.runId,
       });
-      if (!verdict.ok) {
-        if (!isRoot) {
-          await getExternalWorkflowHandle(input.rootWorkflowId)
-            .signal(approvalSettledSignal, {
-              approvalId: decision.approvalId,
-              approved: null,
-              refused: verdict.reason,
-            })
-            .catch(() => undefined);
-        }
-        return;
+      if (outcome.kind === 'applied') settled.set(outcome.decision.approvalId, outcome.decision);
+      else if (outcome.kind === 'refused' && !isRoot) {
+        // The root run lists the approval: it records the refusal where watchers see it.
+        await getExternalWorkflowHandle(input.rootWorkflowId)
+          .signal(approvalSettledSignal, {
+            approvalId: decision.approvalId,
+            approved: null,
+            refused: outcome.reason,
+          })
+          .catch(() => undefined);
       }
-      const applied: ApprovalDecision = {
-        approvalId: decision.approvalId,
-        approved: decision.approved,
-        by: verdict.subject,
-        verified: verdict.verified,
-        ...(decision.comment !== undefined ? { comment: decision.comment } : {}),
-      };
-      if (approvals.resolve(applied).kind === 'local') settled.set(applied.approvalId, applied);
       return;
     }
     const route = approvals.resolve(decision);

@@ -31,25 +31,16 @@ interface IdentityConfig {
   AUTH_AUDIENCE: string;
 }
 
+const noKeys = () =>
+  Promise.reject(
+    new AuthError(
+      401,
+      'unknown_key',
+      'no keys are configured to verify it (set AUTH_JWKS or AUTH_PUBLIC_KEY)',
+    ),
+  );
 /** A verifier that refuses every token: no keys are configured to check approvers' tokens with. */
-const NO_KEYS: JwtVerifier = {
-  verify: () =>
-    Promise.reject(
-      new AuthError(
-        401,
-        'unknown_key',
-        'no keys are configured to verify it (set AUTH_JWKS or AUTH_PUBLIC_KEY)',
-      ),
-    ),
-  authorize: () =>
-    Promise.reject(
-      new AuthError(
-        401,
-        'unknown_key',
-        'no keys are configured to verify it (set AUTH_JWKS or AUTH_PUBLIC_KEY)',
-      ),
-    ),
-};
+const NO_KEYS: JwtVerifier = { verify: noKeys, authorize: noKeys };
 
 /**
  * The worker's identity pieces: its mode, the audit writer, and the approval verifier over the

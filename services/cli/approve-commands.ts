@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { decodeJwt } from 'jose';
 import { approveSignal, reviewSignal, statusQuery } from '../../workflows/shared/definitions';
 import { reviewApprovalId } from '../../workflows/shared/identity';
-import { awaitApprovalVerdict, eventLogLength, type ApprovalVerdict } from '../runs/approval-verdict';
+import { sendDecision, type ApprovalVerdict } from '../runs/approval-verdict';
 import { withClient } from './steer-commands';
 
 /**
@@ -90,36 +90,32 @@ async function approve(
         (open.length > 0 ? `; pending: ${open.join(', ')}` : '; nothing is waiting for approval'),
     );
   }
-  const after = await eventLogLength(handle);
-  await handle.signal(approveSignal, {
-    approvalId: id,
-    approved: options.reject !== true,
-    ...(options.by ? { by: options.by } : {}),
-    ...(options.comment ? { comment: options.comment } : {}),
-    ...(token ? { token } : {}),
-  });
-  report(
-    { workflowId, approvalId: id, approved: options.reject !== true },
-    await awaitApprovalVerdict(handle, id, after),
+  const verdict = await sendDecision(handle, id, () =>
+    handle.signal(approveSignal, {
+      approvalId: id,
+      approved: options.reject !== true,
+      ...(options.by ? { by: options.by } : {}),
+      ...(options.comment ? { comment: options.comment } : {}),
+      ...(token ? { token } : {}),
+    }),
   );
+  report({ workflowId, approvalId: id, approved: options.reject !== true }, verdict);
 }
 
 async function review(client: Client, workflowId: string, stepId: string, options: DecisionOptions) {
   const token = options.tokenFile ? await readTokenFile(options.tokenFile) : undefined;
   const handle = client.workflow.getHandle(workflowId);
   const verdict = options.reject ? 'reject' : 'approve';
-  const after = await eventLogLength(handle);
-  await handle.signal(reviewSignal, {
-    stepId,
-    verdict,
-    ...(options.by ? { by: options.by } : {}),
-    ...(options.comment ? { comment: options.comment } : {}),
-    ...(token ? { token } : {}),
-  });
-  report(
-    { workflowId, stepId, verdict },
-    await awaitApprovalVerdict(handle, reviewApprovalId(workflowId, stepId), after),
+  const outcome = await sendDecision(handle, reviewApprovalId(workflowId, stepId), () =>
+    handle.signal(reviewSignal, {
+      stepId,
+      verdict,
+      ...(options.by ? { by: options.by } : {}),
+      ...(options.comment ? { comment: options.comment } : {}),
+      ...(token ? { token } : {}),
+    }),
   );
+  report({ workflowId, stepId, verdict }, outcome);
 }
 
 const TOKEN_HELP =

@@ -1,6 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import type { WorkflowHandle } from '@temporalio/client';
-import { awaitApprovalVerdict } from '../runs/approval-verdict';
+import type { ApprovalVerdict } from '../runs/approval-verdict';
 import type { Caller } from './caller';
 import { GatewayError } from './gateway-error';
 
@@ -15,16 +14,11 @@ export function approvalProof(caller: Caller, explicit: string, approvalId: stri
 }
 
 /**
- * Waits until the run has applied the decision, so the caller learns at once when its proof was
- * refused; a run that decides later (a busy worker) keeps the signal, which is not an error.
+ * Turns the run's verdict on a decision into the call's answer: the caller learns at once when
+ * its proof was refused; a run that decides later (a busy worker) keeps the signal, not an error.
  * @throws {GatewayError} PERMISSION_DENIED with the run's reason when the proof did not hold.
  */
-export async function approvalApplied(
-  handle: WorkflowHandle,
-  approvalId: string,
-  after: number,
-): Promise<void> {
-  const verdict = await awaitApprovalVerdict(handle, approvalId, after);
+export function refusedAsError(verdict: ApprovalVerdict): void {
   if (verdict.outcome === 'refused') {
     throw new GatewayError(status.PERMISSION_DENIED, `the run refused the decision: ${verdict.reason}`, {
       'somagent-field': 'approval_token',

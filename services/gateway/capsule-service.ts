@@ -20,8 +20,8 @@ import {
 } from '../../workflows/shared/definitions';
 import type { RunStatus } from '../../workflows/status';
 import { reviewApprovalId } from '../../workflows/shared/identity';
-import { eventLogLength } from '../runs/approval-verdict';
-import { approvalApplied, approvalProof } from './approval-proof';
+import { sendDecision } from '../runs/approval-verdict';
+import { approvalProof, refusedAsError } from './approval-proof';
 import { authenticate, CAPABILITIES, type Caller, type Capability } from './caller';
 import { GatewayError, toServiceError } from './gateway-error';
 import { listRuns, type ListRunsRequest } from './list-runs';
@@ -215,15 +215,17 @@ export function createCapsuleService(deps: CapsuleServiceDeps): UntypedServiceIm
           );
         }
         const token = approvalProof(caller, request.approvalToken, request.approvalId);
-        const total = await eventLogLength(handle);
-        await handle.signal(approveSignal, {
-          approvalId: request.approvalId,
-          approved: request.approved,
-          by: caller.subject,
-          ...(request.comment ? { comment: request.comment } : {}),
-          ...(token !== undefined ? { token } : {}),
-        });
-        await approvalApplied(handle, request.approvalId, total);
+        refusedAsError(
+          await sendDecision(handle, request.approvalId, () =>
+            handle.signal(approveSignal, {
+              approvalId: request.approvalId,
+              approved: request.approved,
+              by: caller.subject,
+              ...(request.comment ? { comment: request.comment } : {}),
+              ...(token !== undefined ? { token } : {}),
+            }),
+          ),
+        );
         return {};
       },
     ),
@@ -255,15 +257,17 @@ export function createCapsuleService(deps: CapsuleServiceDeps): UntypedServiceIm
         }
         const reviewId = reviewApprovalId(handle.workflowId, request.stepId);
         const token = approvalProof(caller, request.approvalToken, reviewId);
-        const total = await eventLogLength(handle);
-        await handle.signal(reviewSignal, {
-          stepId: request.stepId,
-          verdict: request.approved ? 'approve' : 'reject',
-          by: caller.subject,
-          ...(request.comment ? { comment: request.comment } : {}),
-          ...(token !== undefined ? { token } : {}),
-        });
-        await approvalApplied(handle, reviewId, total);
+        refusedAsError(
+          await sendDecision(handle, reviewId, () =>
+            handle.signal(reviewSignal, {
+              stepId: request.stepId,
+              verdict: request.approved ? 'approve' : 'reject',
+              by: caller.subject,
+              ...(request.comment ? { comment: request.comment } : {}),
+              ...(token !== undefined ? { token } : {}),
+            }),
+          ),
+        );
         return {};
       },
     ),

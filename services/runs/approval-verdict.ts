@@ -45,3 +45,15 @@ export async function awaitApprovalVerdict(
 export async function eventLogLength(handle: WorkflowHandle): Promise<number> {
   return (await handle.query(eventsQuery, { after: 0, limit: 1 })).total;
 }
+
+/** Sends a decision on `approvalId` with `send` (the signal) and waits for the run's verdict. */
+export async function sendDecision(
+  handle: WorkflowHandle,
+  approvalId: string,
+  send: () => Promise<void>,
+  options?: { waitMs?: number; pollMs?: number },
+): Promise<ApprovalVerdict> {
+  const after = await eventLogLength(handle);
+  await send();
+  return awaitApprovalVerdict(handle, approvalId, after, options);
+}

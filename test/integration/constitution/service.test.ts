@@ -65,7 +65,12 @@ beforeAll(async () => {
   pool = createPool({ url: db.url, max: 4 });
   signer = await generateSigningKey();
   admin = await createTestIssuer();
-  app = createConstitutionService({
+  ({ app, base } = await serve('open'));
+});
+
+/** A service over this file's database, signer and admin issuer, listening on a free port. */
+async function serve(readAccess: 'open' | 'token') {
+  const service = createConstitutionService({
     pool,
     logger: createLogger({ level: 'silent' }),
     trustStore: createTrustStore({ keys: [signer.publicJwk] }),
@@ -75,10 +80,11 @@ beforeAll(async () => {
       audience: TEST_AUDIENCE,
     }),
     refreshIntervalMs: 0,
+    readAccess,
   });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-});
+  await service.listen({ port: 0, host: '127.0.0.1' });
+  return { app: service, base: `http://127.0.0.1:${(service.server.address() as AddressInfo).port}` };
+}
 
 afterAll(async () => {
   await app?.close();
@@ -456,20 +462,7 @@ describe('read access where auth is configured', () => {
   let guardedBase: string;
 
   beforeAll(async () => {
-    guarded = createConstitutionService({
-      pool,
-      logger: createLogger({ level: 'silent' }),
-      trustStore: createTrustStore({ keys: [signer.publicJwk] }),
-      verifier: createJwtVerifier({
-        jwks: { keys: [admin.publicJwk] },
-        issuer: TEST_ISSUER,
-        audience: TEST_AUDIENCE,
-      }),
-      refreshIntervalMs: 0,
-      readAccess: 'token',
-    });
-    await guarded.listen({ port: 0, host: '127.0.0.1' });
-    guardedBase = `http://127.0.0.1:${(guarded.server.address() as AddressInfo).port}`;
+    ({ app: guarded, base: guardedBase } = await serve('token'));
   });
   afterAll(async () => {
     await guarded?.close();
