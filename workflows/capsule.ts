@@ -4,8 +4,10 @@ import {
   condition,
   executeChild,
   getExternalWorkflowHandle,
+  isCancellation,
   patched,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   upsertMemo,
   upsertSearchAttributes,
@@ -57,8 +59,10 @@ import type {
   RunLimits,
 } from './shared/types';
 import { checkSpawn, DEFAULT_SPAWN_POLICY, rootLimits, withRemainingBudget } from './spawn-policy';
-import { initialStatus, reduceStatus, type RunEvent, type RunStatus } from './status';
+import { initialStatus, reduceStatus, type RunEvent, type RunPhase, type RunStatus } from './status';
 import { mergeTaint } from './taint';
+import { RUN_STATUS_ATTRIBUTE_PATCH, runDetails, statusAttribute } from './run-details';
+import { runSummary } from './shared/run-summary';
 
 /**
  * `capsuleWorkflow`: one run of a Task Capsule. Validates its input, loads the compiled plan
@@ -78,9 +82,50 @@ export const HONEST_RUN_OUTCOME_PATCH = 'capsule-run-honest-outcome';
 /** Approval id of the forecast-over-limit approval of a run. */
 export const forecastApprovalId = (workflowId: string) => `${workflowId}:forecast`;
 
+/** Events that change what the Web UI's current details and status attribute show. */
+const DETAIL_EVENTS: ReadonlySet<RunEvent['type']> = new Set([
+  'run.started',
+  'run.phase',
+  'plan.loaded',
+  'approval.requested',
+  'approval.resolved',
+  'approval.withdrawn',
+  'step.started',
+  'step.awaiting_review',
+  'step.succeeded',
+  'step.failed',
+  'step.skipped',
+  'run.finished',
+]);
+
 const { loadCapsulePlan } = proxyActivities<CapsuleLoaderActivities>(CAPSULE_LOAD_ACTIVITY_OPTIONS);
 
 export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<CapsuleRunResult> {
+  // Runs from before the patch carry no status attribute; new ones keep it on their phase, also
+  // when they end by an early failure (invalid input, refused start, rejected forecast).
+  const shown: ShownStatus = { enabled: patched(RUN_STATUS_ATTRIBUTE_PATCH) };
+  try {
+    return await runCapsule(rawInput, shown);
+  } catch (err) {
+    showStatus(shown, isCancellation(err) ? 'cancelled' : 'failed');
+    throw err;
+  }
+}
+
+/** The `SomagentStatus` value a run shows, and whether this run shows one at all. */
+interface ShownStatus {
+  enabled: boolean;
+  value?: string;
+}
+
+function showStatus(shown: ShownStatus, phase: RunPhase): void {
+  const value = statusAttribute(phase);
+  if (!shown.enabled || phase === 'starting' || shown.value === value) return;
+  shown.value = value;
+  upsertSearchAttributes([{ key: SEARCH_ATTRIBUTES.status, value }]);
+}
+
+async function runCapsule(rawInput: CapsuleWorkflowInput, shown: ShownStatus): Promise<CapsuleRunResult> {
   const info = workflowInfo();
   const workflowId = info.workflowId;
   let status: RunStatus = initialStatus();
@@ -88,6 +133,9 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
   const record = (event: RunEvent) => {
     events.push(event);
     status = reduceStatus(status, event);
+    if (!DETAIL_EVENTS.has(event.type)) return;
+    setCurrentDetails(runDetails(status));
+    showStatus(shown, status.phase);
   };
   const now = () => new Date().toISOString();
   let plan: CapsulePlan | null = null;
@@ -479,7 +527,14 @@ export async function capsuleWorkflow(rawInput: CapsuleWorkflowInput): Promise<C
       searchAttributes: {
         [SEARCH_ATTRIBUTES.persona.name]: [persona.id],
         [SEARCH_ATTRIBUTES.tenant.name]: [tenant],
+        ...(shown.enabled ? { [SEARCH_ATTRIBUTES.step.name]: [step.id] } : {}),
       },
+      ...(shown.enabled
+        ? {
+            staticSummary: `persona ${persona.alias} (${persona.id} v${persona.version}) for step ${step.id}`,
+            staticDetails: `Step **${step.id}** of ${runSummary(runPlan.capsule, tenant)}.`,
+          }
+        : {}),
       args: [
         {
           rootWorkflowId,

@@ -7,6 +7,7 @@ import { WORKFLOW_TYPES } from '../../workflows/shared/constants';
 import type { RunIdentity } from '../../workflows/shared/identity';
 import { asCaller, identityForwardingClient } from '../identity';
 import { SEARCH_ATTRIBUTES } from '../../workflows/shared/search-attributes';
+import { runSummary } from '../../workflows/shared/run-summary';
 import type { CapsuleTrigger, CapsuleWorkflowInput, JsonValue } from '../../workflows/shared/types';
 import { CapsuleRunRequestError } from './errors';
 
@@ -61,6 +62,24 @@ export interface StartCapsuleRunDeps {
   taskQueue: string;
   /** Random suffix source for runs without a request id (tests pin it). */
   randomSuffix?: () => string;
+}
+
+/** The run's details in the Web UI (markdown): the capsule's title and who or what started it. */
+function runStartDetails(record: VersionRecord<Capsule>, request: StartCapsuleRunRequest): string {
+  const { trigger } = request;
+  const source =
+    trigger.kind === 'schedule' && trigger.scheduleId
+      ? `schedule \`${trigger.scheduleId}\``
+      : trigger.kind === 'event' && trigger.event
+        ? `event \`${trigger.event.type}\``
+        : trigger.kind;
+  const lines = [
+    `**${record.document.title}** (\`${record.id}@${record.version}\`)`,
+    '',
+    `Started by ${source}${trigger.by ? ` for \`${trigger.by}\`` : ''}, tenant \`${request.tenant}\`.`,
+  ];
+  if (request.requestId !== undefined) lines.push(`Request id \`${request.requestId}\`.`);
+  return lines.join('\n');
 }
 
 const REF = /^([^@\s]+)@(\S.*)$/;
@@ -169,6 +188,9 @@ export async function startCapsuleRun(
           { key: SEARCH_ATTRIBUTES.trigger, value: request.trigger.kind },
         ],
         memo: { capsule: `${record.id}@${record.version}`, requestDigest: digest },
+        // What the Web UI's list and run header show of the run.
+        staticSummary: runSummary(capsule, request.tenant),
+        staticDetails: runStartDetails(record, request),
       });
     const handle = await (request.caller ? asCaller(request.caller, start) : start());
     return { workflowId, runId: handle.firstExecutionRunId, capsule };

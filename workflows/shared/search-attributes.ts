@@ -11,6 +11,10 @@ export const SEARCH_ATTRIBUTES = {
   tenant: defineSearchAttributeKey('SomagentTenant', SearchAttributeType.KEYWORD),
   trigger: defineSearchAttributeKey('SomagentTrigger', SearchAttributeType.KEYWORD),
   persona: defineSearchAttributeKey('SomagentPersona', SearchAttributeType.KEYWORD),
+  /** A capsule run's phase (`running`, `awaiting-approval`, `completed`, `failed`, ...). */
+  status: defineSearchAttributeKey('SomagentStatus', SearchAttributeType.KEYWORD),
+  /** The step a persona run works on. */
+  step: defineSearchAttributeKey('SomagentStep', SearchAttributeType.KEYWORD),
 } as const;
 
 /** Every search attribute name with its type, e.g. for registering them on a cluster. */

@@ -96,6 +96,13 @@ describe('capsuleWorkflow on the devserver (no child workflows yet)', () => {
     expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.tenant)).toBe('acme');
     expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.capsuleId)).toBe('meetings.costly');
     expect(description.memo).toMatchObject({ capsule: `meetings.costly@${meetingSummary.version}` });
+    // What the Web UI shows: the phase as a filterable attribute, the status as current details.
+    expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.status)).toBe('awaiting-approval');
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toContain(`for tenant \`acme\`: awaiting approval`);
+    expect(metadata.currentDetails).toContain(
+      `Send the \`approve\` signal with \`{"approvalId": "${forecastApprovalId(handle.workflowId)}", "approved": true}\``,
+    );
     const plan = await handle.query(planQuery);
     expect(plan).toMatchObject({ capsule: { id: 'meetings.costly' }, hash: status.planHash });
 
@@ -108,6 +115,7 @@ describe('capsuleWorkflow on the devserver (no child workflows yet)', () => {
     const failure = await applicationFailureOf(handle.result());
     expect(failure).toMatchObject({ type: 'ApprovalRejected', nonRetryable: true });
     expect(failure.message).toContain('cfo');
+    expect((await handle.describe()).typedSearchAttributes.get(SEARCH_ATTRIBUTES.status)).toBe('failed');
     const events = eventTypes(await h.devserver.history(handle));
     expect(events).not.toContain('START_CHILD_WORKFLOW_EXECUTION_INITIATED');
     // loadCapsulePlan, then verifyApproval for the decision (local mode: unsigned, unverified).
