@@ -2,7 +2,8 @@ import { createLogger, type Logger } from '../logger';
 import type { EngineOptions } from './context';
 import { createEngine, DEFAULT_ENGINE_OPTIONS, stopEngine } from './engine';
 import { createAuthorizer, type DevServerAuthOptions } from './authorizer';
-import { buildService, listen, type CallGuard } from './grpc-server';
+import type { CallGuard, ServiceBinding } from './call-runner';
+import { buildService, listen } from './grpc-server';
 import { enforceIdentityHeader } from './identity-header';
 import { createMemoryStore } from './memory-store';
 import { createPostgresStore } from './postgres-store';
@@ -81,11 +82,14 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     await store.commit({ namespaces: ctx.dirtyNamespaces, runs: [] });
     ctx.dirtyNamespaces = [];
     const guard = opts.auth ? authGuard(opts.auth) : undefined;
+    const temporalServices: ServiceBinding[] = [
+      { service: WORKFLOW_SERVICE, handlers: createWorkflowServiceHandlers(ctx), guard },
+      { service: OPERATOR_SERVICE, handlers: createOperatorServiceHandlers(ctx), guard },
+    ];
     const { server, port } = await listen(
       [
-        buildService(WORKFLOW_SERVICE, createWorkflowServiceHandlers(ctx), logger, guard),
-        buildService(OPERATOR_SERVICE, createOperatorServiceHandlers(ctx), logger, guard),
-        buildService(HEALTH_SERVICE, createHealthHandlers(), logger),
+        ...temporalServices.map((binding) => buildService(binding, logger)),
+        buildService({ service: HEALTH_SERVICE, handlers: createHealthHandlers() }, logger),
       ],
       host,
       opts.port ?? 7233,
