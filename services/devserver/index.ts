@@ -4,6 +4,7 @@ import { createEngine, DEFAULT_ENGINE_OPTIONS, stopEngine } from './engine';
 import { createAuthorizer, type DevServerAuthOptions } from './authorizer';
 import type { CallGuard, ServiceBinding } from './call-runner';
 import { buildService, listen } from './grpc-server';
+import { startHttpApi, type HttpApiServer } from './http-api/http-server';
 import { enforceIdentityHeader } from './identity-header';
 import { createMemoryStore } from './memory-store';
 import { createPostgresStore } from './postgres-store';
@@ -36,6 +37,23 @@ export interface DevServerOptions {
    * @default undefined (off: anyone who reaches the port may call anything)
    */
   auth?: DevServerAuthOptions;
+  /**
+   * Also serve Temporal's HTTP/JSON API (the `/api/v1/...` routes of the proto annotations plus
+   * the ui-server's `/api/v1/settings`), over the same handlers and auth as gRPC, and optionally
+   * a built Web UI from `uiDir`.
+   * @default undefined (off)
+   */
+  http?: DevServerHttpOptions;
+}
+
+/** The HTTP/JSON API listener. */
+export interface DevServerHttpOptions {
+  /** HTTP port; 0 picks a free one. */
+  port: number;
+  /** @default the gRPC host */
+  host?: string;
+  /** A built single-page app (index.html + assets) served for every GET outside `/api/`. */
+  uiDir?: string;
 }
 
 /** The auth-mode check of every call: role, then the identity header of runs it starts. */
@@ -51,7 +69,9 @@ function authGuard(auth: DevServerAuthOptions): CallGuard {
 export interface DevServer {
   /** `host:port` to hand to `NativeConnection.connect` / `Connection.connect`. */
   address: string;
-  /** Ends parked polls, stops the gRPC server and closes the store. */
+  /** `host:port` of the HTTP/JSON API, when `http` was asked for. */
+  httpAddress?: string;
+  /** Ends parked polls, stops the HTTP and gRPC servers and closes the store. */
   stop(): Promise<void>;
 }
 
@@ -95,6 +115,19 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       opts.port ?? 7233,
     );
     const address = `${host}:${port}`;
+    let http: HttpApiServer | undefined;
+    if (opts.http) {
+      try {
+        http = await startHttpApi(
+          { bindings: temporalServices, logger, ...(opts.http.uiDir ? { uiDir: opts.http.uiDir } : {}) },
+          opts.http.host ?? host,
+          opts.http.port,
+        );
+      } catch (err) {
+        server.forceShutdown();
+        throw err;
+      }
+    }
     logger.info(
       { address, persistence: persistence.kind, auth: opts.auth ? 'jwt' : 'off' },
       'devserver: gRPC server bound',
@@ -102,9 +135,11 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     let stopping: Promise<void> | undefined;
     return {
       address,
+      ...(http ? { httpAddress: http.address } : {}),
       stop: () => {
         stopping ??= (async () => {
           stopEngine(ctx);
+          await http?.close();
           await new Promise<void>((resolve) => {
             const force = setTimeout(() => {
               server.forceShutdown();
