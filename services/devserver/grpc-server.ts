@@ -11,9 +11,9 @@ import {
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import type { Logger } from '../logger';
+import { callFailure, NO_HANDLER, runCall, type ServiceBinding } from './call-runner';
 import { DevServerError } from './errors';
 import { decodeMessage, encodeMessage, messageType, protoRoot, type Msg } from './proto';
-import type { Handler } from './service';
 
 /**
  * grpc-js options: large histories, tolerate sdk-core's keep-alive pings, and no channelz (its
@@ -65,39 +65,22 @@ const LONG_POLL_METHODS = new Set([
   'ExecuteMultiOperation',
 ]);
 const NEVER_ABORTED = new AbortController().signal;
-/** What a method without a handler "answers" once the guard let it through. */
-const NO_HANDLER = Symbol('no handler');
-
-/** Error codes whose failures are worth an error log line (the rest are the caller's mistakes). */
-const SERVER_SIDE_CODES = new Set([status.INTERNAL, status.UNKNOWN, status.UNAVAILABLE, status.DATA_LOSS]);
 
 function toStatus(
   err: unknown,
   logger: Logger,
   method: string,
 ): Partial<{ code: status; details: string; metadata: Metadata }> {
-  if (err instanceof DevServerError) {
-    const metadata = new Metadata();
-    const statusType = messageType('google.rpc.Status');
-    metadata.set(
-      'grpc-status-details-bin',
-      encodeMessage(statusType, { code: err.code, message: err.message, details: err.details }),
-    );
-    if (SERVER_SIDE_CODES.has(err.code)) logger.error({ err, method }, 'devserver: call failed');
-    return { code: err.code, details: err.message, metadata };
-  }
-  logger.error({ err, method }, 'devserver: unexpected error');
-  return {
-    code: status.INTERNAL,
-    details: `devserver internal error in ${method}: ${err instanceof Error ? err.message : String(err)}`,
-  };
+  const failure = callFailure(err, logger, method);
+  if (!(failure instanceof DevServerError)) return { code: failure.code, details: failure.message };
+  const metadata = new Metadata();
+  const statusType = messageType('google.rpc.Status');
+  metadata.set(
+    'grpc-status-details-bin',
+    encodeMessage(statusType, { code: failure.code, message: failure.message, details: failure.details }),
+  );
+  return { code: failure.code, details: failure.message, metadata };
 }
-
-/**
- * Runs before a call's handler (auth mode): resolves to let it run, may amend the request (e.g.
- * stamp a header), rejects with a DevServerError to refuse it.
- */
-export type CallGuard = (service: string, method: string, metadata: Metadata, request: Msg) => Promise<void>;
 
 /**
  * A grpc-js service definition for every unary method of a proto service, with handlers working
@@ -106,11 +89,10 @@ export type CallGuard = (service: string, method: string, metadata: Metadata, re
  * A `guard` checks every call before its handler runs.
  */
 export function buildService(
-  serviceName: string,
-  handlers: Record<string, Handler>,
+  binding: ServiceBinding,
   logger: Logger,
-  guard?: CallGuard,
 ): { definition: ServiceDefinition; implementation: UntypedServiceImplementation } {
+  const { service: serviceName, handlers, guard } = binding;
   const service = protoRoot.lookupService(serviceName) as unknown as {
     methods: Record<
       string,
@@ -138,14 +120,14 @@ export function buildService(
       responseDeserialize: (bytes: Buffer) => decodeMessage(responseType, bytes),
       originalName: name,
     };
-    const handler = handlers[name];
+    const hasHandler = Boolean(handlers[name]);
     implementation[name] = (call: ServerUnaryCall<Msg, Msg>, callback: sendUnaryData<Msg>) => {
       const unimplemented = () =>
         callback({
           code: status.UNIMPLEMENTED,
           details: `unknown method ${name}: not implemented by the devserver`,
         });
-      if (!handler && !guard) {
+      if (!hasHandler && !guard) {
         unimplemented();
         return;
       }
@@ -161,20 +143,17 @@ export function buildService(
         });
         signal = abort.signal;
       }
-      // The guard (auth mode) decides before the handler runs, also for unimplemented methods.
-      (guard ? guard(serviceName, name, call.metadata, call.request) : Promise.resolve())
-        .then(() => (handler ? handler(call.request, { signal }) : NO_HANDLER))
-        .then(
-          (response) => {
-            answered = true;
-            if (response === NO_HANDLER) unimplemented();
-            else callback(null, response);
-          },
-          (err: unknown) => {
-            answered = true;
-            callback(toStatus(err, logger, name));
-          },
-        );
+      runCall(binding, name, call.metadata, call.request, { signal }).then(
+        (response) => {
+          answered = true;
+          if (response === NO_HANDLER) unimplemented();
+          else callback(null, response);
+        },
+        (err: unknown) => {
+          answered = true;
+          callback(toStatus(err, logger, name));
+        },
+      );
     };
   }
   return { definition, implementation };

@@ -94,6 +94,23 @@ export async function getHistory(
   };
 }
 
+/**
+ * GetWorkflowExecutionHistoryReverse (the Web UI's default, newest first): pages walk back from
+ * the last durable event; the token holds the event id the next page ends below.
+ */
+export function getHistoryReverse(ctx: EngineContext, namespace: string, req: Msg): Msg {
+  const run = findRun(ctx, namespace, req.execution as { workflowId?: string; runId?: string });
+  const token = decodePageToken(req.nextPageToken) ?? { r: run.state.runId, n: run.persistedEvents };
+  const pageSize = (req.maximumPageSize as number | undefined) || DEFAULT_PAGE_SIZE;
+  const end = Math.min(token.n, run.persistedEvents);
+  const start = Math.max(0, end - pageSize);
+  const events = run.events.slice(start, end).reverse();
+  return {
+    history: { events },
+    nextPageToken: start > 0 ? encodePageToken({ r: run.state.runId, n: start }) : undefined,
+  };
+}
+
 async function waitForClose(ctx: EngineContext, run: Run, call: CallContext): Promise<void> {
   const deadline = Date.now() + ctx.options.longPollMs;
   while (run.state.status === RUNNING && !call.signal.aborted && Date.now() < deadline) {

@@ -2,7 +2,9 @@ import { createLogger, type Logger } from '../logger';
 import type { EngineOptions } from './context';
 import { createEngine, DEFAULT_ENGINE_OPTIONS, stopEngine } from './engine';
 import { createAuthorizer, type DevServerAuthOptions } from './authorizer';
-import { buildService, listen, type CallGuard } from './grpc-server';
+import type { CallGuard, ServiceBinding } from './call-runner';
+import { buildService, listen } from './grpc-server';
+import { startHttpApi, type HttpApiServer } from './http-api/http-server';
 import { enforceIdentityHeader } from './identity-header';
 import { createMemoryStore } from './memory-store';
 import { createPostgresStore } from './postgres-store';
@@ -35,6 +37,23 @@ export interface DevServerOptions {
    * @default undefined (off: anyone who reaches the port may call anything)
    */
   auth?: DevServerAuthOptions;
+  /**
+   * Also serve Temporal's HTTP/JSON API (the `/api/v1/...` routes of the proto annotations plus
+   * the ui-server's `/api/v1/settings`), over the same handlers and auth as gRPC, and optionally
+   * a built Web UI from `uiDir`.
+   * @default undefined (off)
+   */
+  http?: DevServerHttpOptions;
+}
+
+/** The HTTP/JSON API listener. */
+export interface DevServerHttpOptions {
+  /** HTTP port; 0 picks a free one. */
+  port: number;
+  /** @default the gRPC host */
+  host?: string;
+  /** A built single-page app (index.html + assets) served for every GET outside `/api/`. */
+  uiDir?: string;
 }
 
 /** The auth-mode check of every call: role, then the identity header of runs it starts. */
@@ -50,7 +69,9 @@ function authGuard(auth: DevServerAuthOptions): CallGuard {
 export interface DevServer {
   /** `host:port` to hand to `NativeConnection.connect` / `Connection.connect`. */
   address: string;
-  /** Ends parked polls, stops the gRPC server and closes the store. */
+  /** `host:port` of the HTTP/JSON API, when `http` was asked for. */
+  httpAddress?: string;
+  /** Ends parked polls, stops the HTTP and gRPC servers and closes the store. */
   stop(): Promise<void>;
 }
 
@@ -81,16 +102,32 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     await store.commit({ namespaces: ctx.dirtyNamespaces, runs: [] });
     ctx.dirtyNamespaces = [];
     const guard = opts.auth ? authGuard(opts.auth) : undefined;
+    const temporalServices: ServiceBinding[] = [
+      { service: WORKFLOW_SERVICE, handlers: createWorkflowServiceHandlers(ctx), guard },
+      { service: OPERATOR_SERVICE, handlers: createOperatorServiceHandlers(ctx), guard },
+    ];
     const { server, port } = await listen(
       [
-        buildService(WORKFLOW_SERVICE, createWorkflowServiceHandlers(ctx), logger, guard),
-        buildService(OPERATOR_SERVICE, createOperatorServiceHandlers(ctx), logger, guard),
-        buildService(HEALTH_SERVICE, createHealthHandlers(), logger),
+        ...temporalServices.map((binding) => buildService(binding, logger)),
+        buildService({ service: HEALTH_SERVICE, handlers: createHealthHandlers() }, logger),
       ],
       host,
       opts.port ?? 7233,
     );
     const address = `${host}:${port}`;
+    let http: HttpApiServer | undefined;
+    if (opts.http) {
+      try {
+        http = await startHttpApi(
+          { bindings: temporalServices, logger, ...(opts.http.uiDir ? { uiDir: opts.http.uiDir } : {}) },
+          opts.http.host ?? host,
+          opts.http.port,
+        );
+      } catch (err) {
+        server.forceShutdown();
+        throw err;
+      }
+    }
     logger.info(
       { address, persistence: persistence.kind, auth: opts.auth ? 'jwt' : 'off' },
       'devserver: gRPC server bound',
@@ -98,9 +135,11 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     let stopping: Promise<void> | undefined;
     return {
       address,
+      ...(http ? { httpAddress: http.address } : {}),
       stop: () => {
         stopping ??= (async () => {
           stopEngine(ctx);
+          await http?.close();
           await new Promise<void>((resolve) => {
             const force = setTimeout(() => {
               server.forceShutdown();

@@ -4,13 +4,19 @@ import { verificationKeysFromEnv } from '../auth';
 import { createLogger } from '../logger';
 import { startDevServer, type DevServerAuthOptions } from './index';
 
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new InvalidArgumentError('--port must be an integer between 0 and 65535');
-  }
-  return port;
+/** Default HTTP (Web UI) port when the HTTP API is switched on, as `temporal server start-dev` uses. */
+const DEFAULT_HTTP_PORT = 8233;
+
+function portParser(flag: string): (value: string) => number {
+  return (value) => {
+    const port = Number(value);
+    if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+      throw new InvalidArgumentError(`${flag} must be an integer between 0 and 65535`);
+    }
+    return port;
+  };
 }
+const parsePort = portParser('--port');
 
 /** Auth mode from the flags (a key flag implies --auth), keys from the environment otherwise. */
 function authOptions(opts: {
@@ -55,6 +61,15 @@ async function main(): Promise<void> {
       'expected aud of tokens (default: not checked)',
       process.env.AUTH_AUDIENCE,
     )
+    .option(
+      '--http-port [port]',
+      `serve the HTTP/JSON API (and --ui-dir) on this port (0 picks a free one; default ${DEFAULT_HTTP_PORT})`,
+      portParser('--http-port'),
+    )
+    .option(
+      '--ui-dir <dir>',
+      `serve a built Web UI from this directory (turns on --http-port, default ${DEFAULT_HTTP_PORT})`,
+    )
     .option('--log-level <level>', 'pino log level', process.env.LOG_LEVEL ?? 'info');
   program.parse();
   const opts = program.opts<{
@@ -68,10 +83,18 @@ async function main(): Promise<void> {
     authPublicKey?: string;
     authIssuer?: string;
     authAudience?: string;
+    httpPort?: number | true;
+    uiDir?: string;
     logLevel: string;
   }>();
   if (opts.db && opts.memory) program.error('choose either --db or --memory, not both');
   const auth = authOptions(opts);
+  const httpPort =
+    typeof opts.httpPort === 'number'
+      ? opts.httpPort
+      : opts.httpPort || opts.uiDir
+        ? DEFAULT_HTTP_PORT
+        : undefined;
 
   const logger = createLogger({ name: 'devserver', level: opts.logLevel });
   const server = await startDevServer({
@@ -80,9 +103,17 @@ async function main(): Promise<void> {
     persistence: opts.db ? { kind: 'postgres', url: opts.db } : { kind: 'memory' },
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
     ...(auth ? { auth } : {}),
+    ...(httpPort !== undefined
+      ? { http: { port: httpPort, ...(opts.uiDir ? { uiDir: opts.uiDir } : {}) } }
+      : {}),
     logger,
   });
   process.stdout.write(`devserver listening on ${server.address}\n`);
+  if (server.httpAddress) {
+    process.stdout.write(
+      `devserver HTTP API on http://${server.httpAddress}/api/v1${opts.uiDir ? ` (Web UI: http://${server.httpAddress}/)` : ''}\n`,
+    );
+  }
   process.stdout.write(
     auth
       ? 'devserver auth: jwt (every call needs authorization: Bearer <JWT> with a permissions claim)\n'

@@ -20,7 +20,7 @@ import {
 } from './context';
 import { createClusterHandlers } from './cluster-api';
 import { DevServerError, InvalidArgumentError, NotFoundError } from './errors';
-import { getHistory, type CallContext } from './history-api';
+import { getHistory, getHistoryReverse, type CallContext } from './history-api';
 import { eagerWorkflowTask } from './eager-start';
 import { createMultiOperationHandler } from './multi-operation';
 import { describeNamespace, NamespaceAlreadyExistsError, NamespaceRegistry } from './namespaces';
@@ -227,6 +227,7 @@ export function createWorkflowServiceHandlers(ctx: EngineContext): Record<string
       describeWithTypedSearchAttributes(ctx, findRun(ctx, ns(req), req.execution as Msg)),
 
     GetWorkflowExecutionHistory: (req, call) => getHistory(ctx, ns(req), req, call),
+    GetWorkflowExecutionHistoryReverse: (req) => getHistoryReverse(ctx, ns(req), req),
 
     QueryWorkflow: async (req, call) => {
       const run = findRun(ctx, ns(req), req.execution as Msg);
