@@ -146,6 +146,8 @@ export interface HarnessOptions {
   workflowsPath?: string;
   /** Connect to an already running server (e.g. a spawned CLI) instead of starting one. */
   address?: string;
+  /** Also serve the HTTP/JSON API (e.g. `{ port: 0 }`); its address is `server.httpAddress`. */
+  http?: DevServerOptions['http'];
 }
 
 /** One run of a workflow. */
@@ -218,6 +220,7 @@ export async function startDevServerHarness(options: HarnessOptions = {}): Promi
         host: '127.0.0.1',
         persistence: options.persistence ?? { kind: 'memory' },
         ...(options.engine ? { engine: options.engine } : {}),
+        ...(options.http ? { http: options.http } : {}),
         logger: createLogger({ level: process.env.DEVSERVER_TEST_LOG ?? 'warn', name: 'devserver-test' }),
       });
   const workers = new Set<RunningWorker>();
