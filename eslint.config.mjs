@@ -50,7 +50,19 @@ const SANDBOX_FORBIDDEN = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', '.data/', '**/*.js', '**/*.mjs', 'services/web-ui/src/', 'services/web-ui/.svelte-kit/', 'services/web-ui/build/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'coverage/',
+      '.data/',
+      '**/*.js',
+      '**/*.mjs',
+      'services/web-ui/src/',
+      'services/web-ui/.svelte-kit/',
+      'services/web-ui/build/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -37,10 +37,11 @@ export function runDetails(status: RunStatus): string {
         `${pending.reason}. Send the \`approve\` signal with \`{"approvalId": "${pending.approvalId}", "approved": true}\`.`,
     );
   }
-  if (status.steps.length > 0) lines.push('', '| step | persona | state |', '| --- | --- | --- |');
+  // A list, not a table: the UI renders CommonMark, without the GFM table extension.
+  if (status.steps.length > 0) lines.push('');
   for (const step of status.steps) {
     const state = step.state.replace(/_/g, ' ');
-    lines.push(`| ${step.id} | ${step.persona ?? step.kind} | ${STEP_MARK[step.state]} ${state} |`);
+    lines.push(`- ${STEP_MARK[step.state]} **${step.id}** (${step.persona ?? step.kind}): ${state}`);
   }
   const { usage } = status;
   if (usage.totalTokens > 0) lines.push('', `${usage.totalTokens} tokens, $${usage.costUsd.toFixed(4)}`);

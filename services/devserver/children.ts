@@ -90,9 +90,10 @@ export function startChild(
   parent: Run,
   attrs: StartChildAttributes,
   initiatedEventId: number,
+  userMetadata?: Msg,
 ): void {
   if (parent.state.status !== RUNNING) return;
-  const request = childStartRequest(parent, attrs);
+  const request = { ...childStartRequest(parent, attrs), ...(userMetadata ? { userMetadata } : {}) };
   const namespace = request.namespace as string;
   const namespaceId = ctx.namespaces.require(namespace).id;
   const workflowType = { name: attrs.workflowType?.name };

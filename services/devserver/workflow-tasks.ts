@@ -517,7 +517,9 @@ function applyCommand(
         'EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED',
         initiatedAttributes(run, attrs, completedEventId),
       );
-      effects.push(() => startChild(ctx, run, attrs, initiatedEventId));
+      // The command's user metadata (summary, details) is the child run's own, as on a real server.
+      const userMetadata = (command as { userMetadata?: Msg | null }).userMetadata ?? undefined;
+      effects.push(() => startChild(ctx, run, attrs, initiatedEventId, userMetadata));
       return false;
     }
     case 'COMMAND_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION': {

@@ -16,6 +16,7 @@ import { failureOf, statusFailure, type HttpFailure } from './http-status';
 import { requestFromJson, responseToJson, type Json, type JsonObject } from './proto-json';
 import { matchRawHistory, streamRawHistory } from './raw-history';
 import { applyPathParams, applyQueryParams, canonicalPaths } from './request-fields';
+import { sendMarkdownPage } from './markdown-page';
 import { resolveStatic, sendStatic } from './static-files';
 import { uiSettings, uiUser } from './ui-settings';
 
@@ -230,6 +231,7 @@ export async function startHttpApi(
     const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
     try {
       if (rawPath.startsWith(API_PREFIX)) await serveApi(req, res, rawPath, query);
+      else if (uiDir && rawPath === '/render' && req.method === 'GET') sendMarkdownPage(res, query);
       else await serveStatic(req, res, rawPath);
     } catch (err) {
       if (err instanceof BodyTooLargeError) {

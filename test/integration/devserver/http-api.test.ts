@@ -386,6 +386,28 @@ describe('HTTP API: the Web UI files', () => {
       expect(res.body).not.toContain('secret');
     }
   });
+
+  it('renders run markdown for the UI iframe: formatting kept, HTML and scripts neither run nor pass', async () => {
+    const address = suite.h.server.httpAddress!;
+    const content =
+      '**ui.demo v1** waits: `approve`\n\n- [docs](https://docs.temporal.io) <script>alert(1)</script> [x](javascript:alert(2))';
+    const res = await rawGet(address, `/render?content=${encodeURIComponent(content)}&theme=dark`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    const csp = String(res.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("script-src 'none'");
+    expect(csp).toMatch(/style-src 'nonce-[0-9a-f]{32}'/);
+    expect(res.body).toContain('<strong>ui.demo v1</strong>');
+    expect(res.body).toContain('<code>approve</code>');
+    expect(res.body).toContain(
+      'href="https://docs.temporal.io" target="_blank" rel="noopener noreferrer nofollow"',
+    );
+    expect(res.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(res.body).not.toContain('<script');
+    expect(res.body).not.toContain('href="javascript:');
+    expect(res.body).toContain('data-theme="dark"');
+  });
 });
 
 describe('HTTP API in auth mode', () => {
