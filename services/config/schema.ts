@@ -101,6 +101,8 @@ export const envSchema = z.object({
   LOCAL_SLM_API_KEY: optionalSecret,
 
   DEVSERVER_PORT: port.default(7233),
+  /** The Temporal Web UI and HTTP API of the embedded devserver (a free port when busy). */
+  WEB_UI_PORT: port.default(8233),
   CONSTITUTION_PORT: port.default(8088),
   GATEWAY_PORT: port.default(50051),
   METRICS_PORT: port.default(9464),

@@ -71,6 +71,7 @@ async function main(): Promise<number> {
       embedded: config.SOMAGENT_EMBEDDED,
       databaseUrl: infra.config.DATABASE_URL,
       devserverPort: config.DEVSERVER_PORT,
+      webUiPort: config.WEB_UI_PORT,
       connectOptions: clientConnectionOptions(config, configuredApiKey),
       ...(devserverAuth ? { auth: devserverAuth } : {}),
       logger,
@@ -177,6 +178,13 @@ async function main(): Promise<number> {
     );
     out(`  redis         ${platformConfig.REDIS_URL}${note(infra.started, 'redis-server')}`);
     out(`  temporal      ${temporal.address}${temporal.started ? '  (started: devserver)' : ''}`);
+    if (temporal.webUi) {
+      out(
+        'url' in temporal.webUi
+          ? `  web ui        ${temporal.webUi.url}  (Temporal Web UI: start capsuleWorkflow, approve, read histories)`
+          : `  web ui        ${temporal.webUi.off}`,
+      );
+    }
     out(
       `  ${temporalAuthLine({
         config,
