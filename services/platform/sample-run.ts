@@ -39,7 +39,14 @@ export async function runSampleCapsule({
     trigger: { kind: 'manual', by: 'npm start' },
     tenant: 'local',
   };
-  const handle = await client.workflow.start('capsuleWorkflow', { taskQueue, workflowId, args: [input] });
+  const handle = await client.workflow.start('capsuleWorkflow', {
+    taskQueue,
+    workflowId,
+    args: [input],
+    // What the Web UI's run page shows of it.
+    staticSummary: `sample run of ${SAMPLE_CAPSULE} for tenant ${input.tenant}`,
+    staticDetails: `Started by \`npm start\` on a sample transcript (\`${SAMPLE_TRANSCRIPT_PATH}\`).`,
+  });
   print(`sample run started: ${SAMPLE_CAPSULE} as workflow ${workflowId}`);
 
   const follow = followStepStates(handle, (line) => print(`  ${line}`));
