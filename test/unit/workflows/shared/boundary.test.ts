@@ -51,7 +51,7 @@ describe('shared workflow boundary', () => {
     expect(NON_RETRYABLE_WORKFLOW_ERROR_TYPES).not.toContain('ApprovalRequired');
   });
 
-  it('declares Keyword search attributes for capsule, version, tenant and trigger', () => {
+  it('declares Keyword search attributes for capsule, version, tenant, trigger, persona, status and step', () => {
     expect(SEARCH_ATTRIBUTES.capsuleId).toEqual({ name: 'SomagentCapsuleId', type: 'KEYWORD' });
     expect(SEARCH_ATTRIBUTE_DEFINITIONS.map((d) => d.name)).toEqual([
       'SomagentCapsuleId',
@@ -59,6 +59,8 @@ describe('shared workflow boundary', () => {
       'SomagentTenant',
       'SomagentTrigger',
       'SomagentPersona',
+      'SomagentStatus',
+      'SomagentStep',
     ]);
     expect(new Set(SEARCH_ATTRIBUTE_DEFINITIONS.map((d) => d.type))).toEqual(new Set(['KEYWORD']));
   });
