@@ -62,7 +62,7 @@ import { checkSpawn, DEFAULT_SPAWN_POLICY, rootLimits, withRemainingBudget } fro
 import { initialStatus, reduceStatus, type RunEvent, type RunPhase, type RunStatus } from './status';
 import { mergeTaint } from './taint';
 import { RUN_STATUS_ATTRIBUTE_PATCH, runDetails, statusAttribute } from './run-details';
-import { runSummary } from './shared/run-summary';
+import { personaSummary, runSummary } from './shared/run-summary';
 
 /**
  * `capsuleWorkflow`: one run of a Task Capsule. Validates its input, loads the compiled plan
@@ -531,7 +531,7 @@ async function runCapsule(rawInput: CapsuleWorkflowInput, shown: ShownStatus): P
       },
       ...(shown.enabled
         ? {
-            staticSummary: `persona ${persona.alias} (${persona.id} v${persona.version}) for step ${step.id}`,
+            staticSummary: personaSummary(persona, step.id),
             staticDetails: `Step **${step.id}** of ${runSummary(runPlan.capsule, tenant)}.`,
           }
         : {}),

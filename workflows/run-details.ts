@@ -16,6 +16,9 @@ export function statusAttribute(phase: RunPhase): string {
   return phase.replace(/_/g, '-');
 }
 
+/** A phase or step state as words: `awaiting_review` → `awaiting review`. */
+const words = (name: string) => name.replace(/_/g, ' ');
+
 const STEP_MARK: Record<StepState, string> = {
   pending: '○',
   running: '▶',
@@ -29,7 +32,7 @@ const STEP_MARK: Record<StepState, string> = {
 export function runDetails(status: RunStatus): string {
   const lines: string[] = [];
   const capsule = status.capsule ? `${status.capsule.id} v${status.capsule.version}` : 'capsule';
-  lines.push(`**${capsule}** for tenant \`${status.tenant ?? '?'}\`: ${status.phase.replace(/_/g, ' ')}`);
+  lines.push(`**${capsule}** for tenant \`${status.tenant ?? '?'}\`: ${words(status.phase)}`);
   for (const pending of status.pendingApprovals) {
     const what = pending.toolId ? `tool \`${pending.toolId}\`` : pending.activityType;
     lines.push(
@@ -40,8 +43,9 @@ export function runDetails(status: RunStatus): string {
   // A list, not a table: the UI renders CommonMark, without the GFM table extension.
   if (status.steps.length > 0) lines.push('');
   for (const step of status.steps) {
-    const state = step.state.replace(/_/g, ' ');
-    lines.push(`- ${STEP_MARK[step.state]} **${step.id}** (${step.persona ?? step.kind}): ${state}`);
+    lines.push(
+      `- ${STEP_MARK[step.state]} **${step.id}** (${step.persona ?? step.kind}): ${words(step.state)}`,
+    );
   }
   const { usage } = status;
   if (usage.totalTokens > 0) lines.push('', `${usage.totalTokens} tokens, $${usage.costUsd.toFixed(4)}`);

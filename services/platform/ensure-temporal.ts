@@ -1,11 +1,11 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { startDevServer, type DevServerAuthOptions } from '../devserver';
 import type { Logger } from '../logger';
 import type { EmbeddedService } from './embedded-service';
 import { DependencyUnavailableError } from './embedded-service';
 import { freePort, isPortFree } from './free-port';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 
 export interface TemporalEndpoint {
   address: string;
@@ -69,11 +69,7 @@ export async function ensureTemporal({
   return {
     address: server.address,
     started: { kind: 'devserver', address: server.address, stop: () => server.stop() },
-    webUi: server.httpAddress
-      ? { url: `http://${server.httpAddress}` }
-      : 'off' in webUi
-        ? webUi
-        : { off: 'not served' },
+    webUi: 'off' in webUi ? webUi : { url: `http://${server.httpAddress}` },
   };
 }
 

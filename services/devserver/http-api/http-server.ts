@@ -1,10 +1,10 @@
-import { Metadata } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Logger } from '../../logger';
 import { callFailure, NO_HANDLER, runCall, type ServiceBinding } from '../call-runner';
-import { DevServerError, InvalidArgumentError, UnimplementedError } from '../errors';
+import { InvalidArgumentError, UnimplementedError } from '../errors';
 import {
   buildHttpRoutes,
   decodePathSegments,
@@ -179,12 +179,12 @@ export async function startHttpApi(
     }
     const found = matchRoute(routes, verb, segments);
     if (!found) {
-      sendFailure(res, statusFailure(5, 'Not Found'));
+      sendFailure(res, statusFailure(status.NOT_FOUND, 'Not Found'));
       return;
     }
     if ('methodNotAllowed' in found) {
       res.setHeader('Allow', found.methodNotAllowed.join(', '));
-      sendFailure(res, statusFailure(12, 'Method Not Allowed', [], 405));
+      sendFailure(res, statusFailure(status.UNIMPLEMENTED, 'Method Not Allowed', [], 405));
       return;
     }
     const { route, params } = found;
@@ -205,7 +205,7 @@ export async function startHttpApi(
   async function serveStatic(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
     const verb = req.method ?? 'GET';
     if (!uiDir || (verb !== 'GET' && verb !== 'HEAD')) {
-      sendFailure(res, statusFailure(5, 'Not Found'));
+      sendFailure(res, statusFailure(status.NOT_FOUND, 'Not Found'));
       return;
     }
     const found = await resolveStatic(uiDir, rawPath);
@@ -213,7 +213,7 @@ export async function startHttpApi(
       sendFailure(
         res,
         statusFailure(
-          found.refused === 400 ? 3 : 5,
+          found.refused === 400 ? status.INVALID_ARGUMENT : status.NOT_FOUND,
           found.refused === 400 ? 'Bad Request' : 'Not Found',
           [],
           found.refused,
@@ -236,17 +236,11 @@ export async function startHttpApi(
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         res.setHeader('Connection', 'close');
-        sendFailure(res, statusFailure(8, err.message, [], 413));
+        sendFailure(res, statusFailure(status.RESOURCE_EXHAUSTED, err.message, [], 413));
       } else if (err instanceof MalformedPathError) {
-        sendFailure(res, statusFailure(3, err.message));
+        sendFailure(res, statusFailure(status.INVALID_ARGUMENT, err.message));
       } else {
-        const failure = callFailure(err, logger, `HTTP ${req.method ?? ''} ${rawPath}`);
-        sendFailure(
-          res,
-          failure instanceof DevServerError
-            ? failureOf(failure)
-            : statusFailure(failure.code, failure.message),
-        );
+        sendFailure(res, failureOf(callFailure(err, logger, `HTTP ${req.method ?? ''} ${rawPath}`)));
       }
     }
   }
