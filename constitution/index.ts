@@ -23,8 +23,10 @@ export {
 export { buildActionDescriptor, type BuildActionDescriptorInput, type ToolInfo } from './build-descriptor';
 export {
   collectStrings,
+  countEmails,
   detectPii,
   extractHosts,
+  findUrls,
   extractSignals,
   hostAllowed,
   hostMatches,

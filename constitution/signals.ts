@@ -13,7 +13,12 @@ export const SCAN_LIMITS = {
   maxDepth: 16,
 } as const;
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g;
+// Emails and URLs are found from their anchor ('@', '://') outward rather than by one regex:
+// `[A-Za-z0-9._%+-]+@` run over text retries from every position of a long run without an '@'
+// and takes quadratic time (a 256 KiB argument of letters would stall the worker for a minute).
+// The scanners below give exactly the matches of the regexes they replace, in linear time.
+const EMAIL_DOMAIN = /[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/y;
+const URL_REST = /[^\s"'<>\\]+/y;
 // Phone numbers need separators or a leading + so that ids and amounts are not taken for them.
 // ...and must not be a slice of a longer digit group (an order or card number).
 const PHONE =
@@ -22,7 +27,68 @@ const PHONE =
 const CARD_CANDIDATE = /(?<![\d+])(?:\d[ -]?){12,18}\d(?!\d)/g;
 const IBAN_CANDIDATE = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b/g;
 const SSN = /(?<!\d)(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?!\d)/g;
-const URL_PATTERN = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>\\]+/gi;
+
+const isAsciiLetter = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isDigit = (c: number) => c >= 48 && c <= 57;
+/** `[A-Za-z0-9._%+-]`: characters of an email's local part. */
+const isLocalPartChar = (c: number) =>
+  isAsciiLetter(c) || isDigit(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+/** `[a-z0-9+.-]` (any case): characters of a URL scheme. */
+const isSchemeChar = (c: number) => isAsciiLetter(c) || isDigit(c) || c === 43 || c === 46 || c === 45;
+/** `\w`. */
+const isWordChar = (c: number) => isAsciiLetter(c) || isDigit(c) || c === 95;
+
+/**
+ * Email addresses in `text`: the matches of
+ * `/[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/g`, in linear time.
+ */
+export function countEmails(text: string): number {
+  let count = 0;
+  let from = 0;
+  for (let at = text.indexOf('@', from); at !== -1; at = text.indexOf('@', from)) {
+    // A match reaching this '@' starts at the beginning of the local-part run before it (no
+    // earlier than where the last match ended); if the domain fails, no start in the run works.
+    let start = at;
+    while (start > from && isLocalPartChar(text.charCodeAt(start - 1))) start -= 1;
+    EMAIL_DOMAIN.lastIndex = at + 1;
+    if (start < at && EMAIL_DOMAIN.test(text)) {
+      count += 1;
+      from = EMAIL_DOMAIN.lastIndex;
+    } else {
+      from = at + 1;
+    }
+  }
+  return count;
+}
+
+/**
+ * Absolute URLs in `text`: the matches of `/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>\\]+/gi`, in
+ * linear time.
+ */
+export function findUrls(text: string): string[] {
+  const urls: string[] = [];
+  let from = 0;
+  for (let sep = text.indexOf('://', from); sep !== -1; sep = text.indexOf('://', from)) {
+    let runStart = sep;
+    while (runStart > from && isSchemeChar(text.charCodeAt(runStart - 1))) runStart -= 1;
+    // The leftmost start: a letter at a word boundary inside the scheme run.
+    let start = -1;
+    for (let i = runStart; i < sep; i += 1) {
+      if (isAsciiLetter(text.charCodeAt(i)) && (i === 0 || !isWordChar(text.charCodeAt(i - 1)))) {
+        start = i;
+        break;
+      }
+    }
+    URL_REST.lastIndex = sep + 3;
+    if (start !== -1 && URL_REST.test(text)) {
+      urls.push(text.slice(start, URL_REST.lastIndex));
+      from = URL_REST.lastIndex;
+    } else {
+      from = sep + 1;
+    }
+  }
+  return urls;
+}
 
 /** Luhn checksum over a digit string (credit-card numbers). */
 export function luhnValid(digits: string): boolean {
@@ -64,7 +130,7 @@ export function detectPii(text: string): PiiCounts {
   const add = (kind: PiiKind, n: number) => {
     if (n > 0) counts[kind] = (counts[kind] ?? 0) + n;
   };
-  add('email', text.match(EMAIL)?.length ?? 0);
+  add('email', countEmails(text));
   add('ssn', text.match(SSN)?.length ?? 0);
   // Card numbers, IBANs and SSNs also look like phone numbers: blank each confirmed match out
   // before looking for phones so one number is counted once.
@@ -98,7 +164,7 @@ const PLATFORM_SCHEMES = new Set(['snapshot:']);
 /** Lower-case hosts of every absolute URL in `text` (unparseable URLs are skipped). */
 export function extractHosts(text: string): string[] {
   const hosts: string[] = [];
-  for (const m of text.match(URL_PATTERN) ?? []) {
+  for (const m of findUrls(text)) {
     try {
       const url = new URL(m);
       if (PLATFORM_SCHEMES.has(url.protocol.toLowerCase())) continue;
