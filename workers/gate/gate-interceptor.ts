@@ -31,8 +31,10 @@ import {
 } from './explanation';
 import type { GateMetrics } from './gate-metrics';
 import {
-  recordGateDecision,
+  createDecisionLog,
+  decisionLogFor,
   UNKNOWN_TENANT,
+  type DecisionLog,
   type GateAttempt,
   type GateDecisionData,
 } from './record-decision';
@@ -60,6 +62,8 @@ export const DEFAULT_PRECHECK_TIMEOUT_MS = 5_000;
 export interface ConstitutionGateDeps extends DescribeActivityOptions {
   /** Where decisions are recorded (the outbox). */
   pool: Pool;
+  /** How decisions reach the outbox. @default the pool's shared, group-committed log */
+  decisionLog?: DecisionLog;
   holder: Pick<ConstitutionHolder, 'current'>;
   logger: Logger;
   metrics?: GateMetrics;
@@ -202,7 +206,10 @@ export class ConstitutionGateInterceptor implements ActivityInboundCallsIntercep
     const { deps } = this;
     const started = process.hrtime.bigint();
     try {
-      await recordGateDecision(deps.pool, data, { tenant, time: deps.now?.() ?? new Date() });
+      await (deps.decisionLog ?? decisionLogFor(deps.pool)).record(data, {
+        tenant,
+        time: deps.now?.() ?? new Date(),
+      });
     } catch (err) {
       deps.metrics?.recordFailures.inc();
       deps.logger.error(
@@ -297,5 +304,14 @@ function safeDigest(value: unknown): string | null {
  * [createConstitutionGate(deps)] } })`. Put it first so no other interceptor acts before the gate.
  */
 export function createConstitutionGate(deps: ConstitutionGateDeps): ActivityInterceptorsFactory {
-  return (ctx) => ({ inbound: new ConstitutionGateInterceptor(deps, ctx.info) });
+  const { metrics } = deps;
+  const withLog: ConstitutionGateDeps = {
+    ...deps,
+    decisionLog:
+      deps.decisionLog ??
+      (metrics
+        ? createDecisionLog(deps.pool, { onWrite: (size) => metrics.recordBatchSize.observe(size) })
+        : decisionLogFor(deps.pool)),
+  };
+  return (ctx) => ({ inbound: new ConstitutionGateInterceptor(withLog, ctx.info) });
 }

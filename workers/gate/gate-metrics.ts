@@ -8,6 +8,8 @@ export interface GateMetrics {
   evaluationSeconds: Histogram;
   /** Time to write one decision to the outbox. */
   recordSeconds: Histogram;
+  /** Decisions per outbox commit (group commit: all decisions waiting at that moment). */
+  recordBatchSize: Histogram;
   /** Decisions that could not be written (the activity did not run; Temporal retries it). */
   recordFailures: Counter;
   /** Version of the constitution in force (0 = none). */
@@ -31,8 +33,14 @@ export function createGateMetrics(registry: Registry): GateMetrics {
     }),
     recordSeconds: new Histogram({
       name: 'somagent_gate_record_seconds',
-      help: 'Time to write one gate decision to the Postgres outbox.',
+      help: 'Time from a gate decision to its commit in the Postgres outbox (group committed).',
       buckets: [2.5e-4, 5e-4, 1e-3, 2.5e-3, 5e-3, 1e-2, 5e-2, 0.1, 0.5],
+      registers: [registry],
+    }),
+    recordBatchSize: new Histogram({
+      name: 'somagent_gate_record_batch_size',
+      help: 'Gate decisions written per outbox commit (decisions waiting at once share one commit).',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000],
       registers: [registry],
     }),
     recordFailures: new Counter({

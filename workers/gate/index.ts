@@ -55,8 +55,12 @@ export {
   gateDecisionEventId,
   GATE_DECISION_EVENT,
   GATE_EVENT_SOURCE,
+  createDecisionLog,
+  decisionLogFor,
   recordGateDecision,
   UNKNOWN_TENANT,
+  type DecisionLog,
+  type DecisionLogOptions,
   type GateAttempt,
   type GateDecisionData,
 } from './record-decision';
