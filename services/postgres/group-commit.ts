@@ -31,16 +31,14 @@ export function createGroupCommitter<T>({
   maxBatch = 1000,
   onWrite,
 }: GroupCommitOptions<T>): GroupCommitter<T> {
-  let queue: Waiting<T>[] = [];
+  const queue: Waiting<T>[] = [];
   let inFlight = 0;
   let writing = false;
 
   async function drain(): Promise<void> {
-    writing = true;
     try {
       while (queue.length > 0) {
-        const batch = queue.length > maxBatch ? queue.splice(0, maxBatch) : queue;
-        if (batch === queue) queue = [];
+        const batch = queue.splice(0, maxBatch);
         inFlight = batch.length;
         try {
           await write(batch.map((w) => w.item));
